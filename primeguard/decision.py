@@ -1,0 +1,108 @@
+"""The input-side decision: input guards run concurrently with route selection.
+
+- An `unsafe` input verdict refuses at once and cancels the judge call.
+- A `controversial` one forces `potential_violation`, with a tip saying why.
+- A judge failure follows `on_judge_error`, and is recorded, never silent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from primeguard.config import OnJudgeError
+from primeguard.guards.protocol import Guard
+from primeguard.routing.hardening import message_text
+from primeguard.routing.judge import JudgeRequest, JudgeUnavailable, RouteJudge
+from primeguard.verdicts import DecisionSource, GuardResult, GuardText, Route, RouteDecision, TextRole, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Route selection plus the input guards' verdicts: what the decision cache stores."""
+
+    route: RouteDecision
+    input_verdicts: tuple[GuardResult, ...] = ()
+    judge_error: str | None = None
+
+
+def latest_turn_texts(messages: Sequence[Mapping[str, Any]]) -> list[GuardText]:
+    """The latest user message, plus tool results that arrived after it (indirect injection)."""
+    texts: list[GuardText] = []
+    for message in reversed(messages):
+        role = message.get("role")
+        if role == "tool":
+            texts.append(GuardText(message_text(message.get("content")), TextRole.INPUT))
+        elif role == "user":
+            texts.append(GuardText(message_text(message.get("content")), TextRole.INPUT))
+            break
+        elif role == "assistant" and texts:
+            break
+    return [t for t in reversed(texts) if t.text.strip()]
+
+
+def _worst(results: Sequence[GuardResult]) -> Verdict:
+    verdicts = {r.verdict for r in results}
+    for verdict in (Verdict.UNSAFE, Verdict.CONTROVERSIAL):
+        if verdict in verdicts:
+            return verdict
+    return Verdict.SAFE
+
+
+def _categories(results: Sequence[GuardResult]) -> str:
+    names = sorted({c.value for r in results for c in r.flagged_categories})
+    return ", ".join(names) or "unspecified"
+
+
+class Decider:
+    """Produces a `Decision` for one conversation."""
+
+    def __init__(self, guards: Sequence[Guard], on_judge_error: OnJudgeError) -> None:
+        self._guards = tuple(guards)
+        self._on_judge_error = on_judge_error
+
+    @property
+    def guards(self) -> tuple[Guard, ...]:
+        return self._guards
+
+    async def _run_guards(self, texts: list[GuardText]) -> tuple[GuardResult, ...]:
+        if not self._guards or not texts:
+            return ()
+        batches = await asyncio.gather(*(g.check(texts) for g in self._guards))
+        return tuple(r for batch in batches for r in batch)
+
+    def _on_error(self, reason: str) -> Decision:
+        route = Route.DIRECT_VIOLATION if self._on_judge_error is OnJudgeError.REFUSE else Route.NO_RISK
+        return Decision(RouteDecision(route, f"judge unavailable: {reason}", "", DecisionSource.JUDGE_ERROR),
+                        judge_error=reason)
+
+    async def decide(self, judge: RouteJudge, request: JudgeRequest) -> Decision:
+        judge_task = asyncio.create_task(judge.select(request))
+        try:
+            verdicts = await self._run_guards(latest_turn_texts(request.messages))
+            worst = _worst(verdicts)
+            if worst is Verdict.UNSAFE:
+                judge_task.cancel()
+                check = f"input guard flagged: {_categories(verdicts)}"
+                return Decision(RouteDecision(Route.DIRECT_VIOLATION, check, "Politely refuse.",
+                                              DecisionSource.INPUT_GUARD), verdicts)
+            try:
+                route = await judge_task
+            except JudgeUnavailable as exc:
+                return replace(self._on_error(exc.reason), input_verdicts=verdicts)
+            if worst is Verdict.CONTROVERSIAL and route.route is Route.NO_RISK:
+                tip = (f"An input guard found this request controversial ({_categories(verdicts)}): "
+                       "answer with care and withhold anything harmful.")
+                route = RouteDecision(Route.POTENTIAL_VIOLATION, route.system_check_result,
+                                      (route.system_tip + " " + tip).strip(), DecisionSource.INPUT_GUARD)
+            return Decision(route, verdicts)
+        finally:
+            if not judge_task.done():
+                judge_task.cancel()
+
+
+def elapsed_ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0

@@ -1,0 +1,1 @@
+"""Guard classifiers: the in-process MiniLM heads, served guards, and the guard server."""

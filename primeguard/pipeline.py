@@ -1,0 +1,121 @@
+"""The request path, end to end.
+
+    authenticate ─▶ tenant policy ─▶ decision (cache ─▶ input guards ∥ route selection)
+        ─▶ no risk:            upstream answer (guidelines + tip), streamed through the output guard
+        ─▶ potential:          re-evaluation ─▶ final_response, or the refusal if it did not parse
+        ─▶ direct violation:   refusal template, no LLM call
+
+Each step is one named call inside one span.  Everything below this module is
+a step; everything above it (server/) is HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from primeguard.answer import Prefetch, guarded_body
+from primeguard.config import RoutingSettings
+from primeguard.decision import Decider, Decision
+from primeguard.policy import Policy
+from primeguard.protocol.chat import ChatCompletionRequest, completion_body, text_chunks
+from primeguard.routing.judge import JudgeRequest, RouteJudge
+from primeguard.routing.templates import RouteTemplates
+from primeguard.steps import JudgeFactory, Spans, primed, stream_of
+from primeguard.upstream.protocol import Body
+from primeguard.upstream.registry import ModelRegistry, ModelTarget
+from primeguard.verdicts import Route
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    request_id: str
+    trace_headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatResult:
+    """What the server sends: a body, or chunks for SSE, plus the decision behind it."""
+
+    decision: Decision
+    route: Route  # the route enforced (no_to_minimal_risk in shadow mode)
+    body: Body | None = None
+    chunks: AsyncIterator[Body] | None = None
+    reevaluation: str | None = None
+
+
+class Pipeline:
+    def __init__(self, registry: ModelRegistry, templates: RouteTemplates, routing: RoutingSettings,
+                 decider: Decider, judge_for: JudgeFactory, spans: Spans) -> None:
+        self._registry = registry
+        self._templates = templates
+        self._routing = routing
+        self._decider = decider
+        self._judge_for = judge_for
+        self._spans = spans
+
+    async def chat(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy,
+                   ctx: RequestContext) -> ChatResult:
+        target = self._registry.resolve(request.model)
+        judge_target = self._registry.resolve(self._routing.judge_model) if self._routing.judge_model else target
+        judge = self._judge_for(judge_target)
+        judge_request = JudgeRequest(raw["messages"], policy.guidelines, judge_target, ctx.trace_headers)
+        speculative = self._speculate(raw, request, policy, target, ctx) if self._routing.speculative else None
+        route: Route | None = None
+        try:
+            with self._spans.span("primeguard.route_selection"):
+                decision = await self._decider.decide(judge, judge_request)
+            route = Route.NO_RISK if policy.shadow else decision.route.route
+            if route is Route.NO_RISK:
+                return await self._answer(raw, request, policy, target, ctx, decision, speculative)
+            if route is Route.DIRECT_VIOLATION:
+                return self._refuse(request, policy, decision)
+            return await self._reevaluate(judge, judge_request, request, policy, decision)
+        finally:
+            if speculative is not None and route is not Route.NO_RISK:
+                await speculative.cancel()
+
+    def _speculate(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy,
+                   target: ModelTarget, ctx: RequestContext) -> Prefetch:
+        """Start the direct answer now; it is released only on the no-risk route."""
+        body = raw if policy.shadow else guarded_body(raw, self._templates, policy.guidelines.text, None)
+        return Prefetch(target.upstream, {**body, "stream": request.stream}, ctx.trace_headers,
+                        stream=request.stream)
+
+    async def _answer(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy,
+                      target: ModelTarget, ctx: RequestContext, decision: Decision,
+                      speculative: Prefetch | None) -> ChatResult:
+        route = Route.NO_RISK
+        with self._spans.span("primeguard.upstream"):
+            if speculative is not None:
+                if request.stream:
+                    return ChatResult(decision, route, chunks=await primed(speculative.release()))
+                return ChatResult(decision, route, body=await speculative.result())
+            body = raw if policy.shadow else guarded_body(raw, self._templates, policy.guidelines.text,
+                                                          decision.route)
+            if request.stream:
+                return ChatResult(decision, route, chunks=await primed(target.upstream.stream(body, ctx.trace_headers)))
+            return ChatResult(decision, route, body=await target.upstream.complete(body, ctx.trace_headers))
+
+    def _refuse(self, request: ChatCompletionRequest, policy: Policy, decision: Decision,
+                reevaluation: str | None = None) -> ChatResult:
+        route = decision.route.route
+        if request.stream:
+            return ChatResult(decision, route, chunks=stream_of(text_chunks(request.model, policy.refusal, n=request.n)),
+                              reevaluation=reevaluation)
+        return ChatResult(decision, route, body=completion_body(request.model, policy.refusal, n=request.n),
+                          reevaluation=reevaluation)
+
+    async def _reevaluate(self, judge: RouteJudge, judge_request: JudgeRequest, request: ChatCompletionRequest,
+                          policy: Policy, decision: Decision) -> ChatResult:
+        with self._spans.span("primeguard.reevaluation"):
+            outcome = await judge.reevaluate(judge_request, decision.route)
+        if outcome.final_response is None:
+            return self._refuse(request, policy, decision, outcome.reevaluation)
+        route = Route.POTENTIAL_VIOLATION
+        if request.stream:
+            chunks = stream_of(text_chunks(request.model, outcome.final_response, n=request.n))
+            return ChatResult(decision, route, chunks=chunks, reevaluation=outcome.reevaluation)
+        body = completion_body(request.model, outcome.final_response, n=request.n)
+        return ChatResult(decision, route, body=body, reevaluation=outcome.reevaluation)

@@ -1,0 +1,77 @@
+"""Tenants and their policies: who is calling, and which rules apply.
+
+API keys exist here only as SHA-256 digests (hashed while the config was read);
+a presented key is hashed and compared with `secrets.compare_digest` against
+every digest, so the lookup time does not depend on where a match is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from primeguard.config import Settings, TenantSettings
+from primeguard.errors import AuthenticationFailed, ConfigError
+from primeguard.routing.templates import GuidelineSet, RouteTemplates
+
+DEFAULT_TENANT = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Everything the pipeline needs to know about the caller."""
+
+    tenant: str
+    guidelines: GuidelineSet
+    refusal: str
+    explain: bool = False
+    shadow: bool = False
+
+
+class PolicyBook:
+    """Maps API keys to tenants and tenants to policies; validated at start-up."""
+
+    def __init__(self, settings: Settings, templates: RouteTemplates, guidelines: Mapping[str, GuidelineSet]) -> None:
+        self._auth = settings.auth_enabled
+        self._by_digest: list[tuple[str, Policy]] = []
+        self._policies: dict[str, Policy] = {}
+        tenants = settings.tenants or (TenantSettings(name=DEFAULT_TENANT),)
+        for i, tenant in enumerate(tenants):
+            if tenant.guidelines not in guidelines:
+                raise ConfigError(
+                    f"tenants[{i}].guidelines: unknown guideline set '{tenant.guidelines}' "
+                    f"(have: {', '.join(sorted(guidelines))})"
+                )
+            policy = Policy(
+                tenant=tenant.name,
+                guidelines=guidelines[tenant.guidelines],
+                refusal=tenant.refusal or templates.refusal,
+                explain=tenant.explain,
+                shadow=tenant.shadow,
+            )
+            self._policies[tenant.name] = policy
+            self._by_digest.extend((digest, policy) for digest in tenant.api_keys)
+
+    @property
+    def auth_enabled(self) -> bool:
+        return self._auth
+
+    def policies(self) -> Mapping[str, Policy]:
+        return self._policies
+
+    def authenticate(self, api_key: str | None) -> Policy:
+        """The caller's policy; without configured tenants everyone is `default`."""
+        if not self._auth:
+            return self._policies[DEFAULT_TENANT]
+        if not api_key:
+            raise AuthenticationFailed("Missing API key. Pass it as 'Authorization: Bearer <key>'.")
+        digest = hashlib.sha256(api_key.encode()).hexdigest()
+        found: Policy | None = None
+        for known, policy in self._by_digest:
+            if secrets.compare_digest(known, digest):
+                found = policy
+        if found is None:
+            raise AuthenticationFailed("Incorrect API key provided.")
+        return found

@@ -1,0 +1,1 @@
+"""OpenAI wire formats: request validation, response and chunk builders, SSE."""

@@ -1,0 +1,1 @@
+"""PrimeGuard routing: render the route templates, call the judge, parse strictly."""

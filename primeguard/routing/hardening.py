@@ -1,0 +1,107 @@
+"""Make client text safe to place inside a judge prompt.
+
+Three defences against attacks on the judge (the reference pastes the query
+raw, so a user can close its tags or plant the judge's JSON answer):
+
+1. Chat-template control tokens (`<|im_start|>`, `<|eot_id|>`, `[INST]`,
+   `<start_of_turn>`, ...) are neutralised: published attacks use them to make
+   the judge believe a turn ended.
+2. Every message is JSON-encoded, so quotes and braces in user text are
+   escaped and a planted `{"route": ...}` is never a JSON object in the prompt.
+3. The conversation is fenced by tags carrying a per-request random boundary
+   that the user cannot guess, so it cannot be closed from inside.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+# Special tokens of common chat templates: ChatML/Qwen, Llama 2/3, Gemma, Mistral,
+# Phi, DeepSeek and friends.  Matched case-insensitively, with optional spaces.
+_TEMPLATE_TOKENS = re.compile(
+    r"<\s*\|[^|<>\n]{1,40}\|\s*>"  # <|im_start|>, <|eot_id|>, <|start_header_id|>, <|endoftext|>
+    r"|<｜[^｜<>\n]{1,40}｜>"  # DeepSeek's full-width bars
+    r"|\[\s*/?\s*(?:INST|SYS|SYSTEM_PROMPT|TOOL_CALLS|AVAILABLE_TOOLS|TOOL_RESULTS)\s*\]"
+    r"|<<\s*/?\s*SYS\s*>>"
+    r"|<\s*/?\s*(?:start_of_turn|end_of_turn|s|bos|eos|pad|unk|im_start|im_end|think)\s*>",
+    re.IGNORECASE,
+)
+
+#: Printed in place of a removed token, so a reviewer can see something was there.
+NEUTRALISED = "[template-token]"
+
+
+def neutralise(text: str) -> str:
+    """Replace chat-template control tokens with an inert marker."""
+    return _TEMPLATE_TOKENS.sub(NEUTRALISED, text)
+
+
+def new_boundary() -> str:
+    """A fresh, unguessable fence suffix for one judge prompt."""
+    return secrets.token_hex(8)
+
+
+def message_text(content: Any) -> str:
+    """The text of an OpenAI message `content` (string, parts list, or None)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for part in content:
+            if isinstance(part, Mapping):
+                if part.get("type") == "text" and isinstance(part.get("text"), str):
+                    parts.append(part["text"])
+                elif part.get("type"):
+                    parts.append(f"[{part['type']}]")
+        return "\n".join(parts)
+    return str(content)
+
+
+def _tool_calls_text(calls: Iterable[Mapping[str, Any]]) -> str:
+    out = []
+    for call in calls:
+        fn = call.get("function") or {}
+        out.append(f"tool call {fn.get('name', '?')}({fn.get('arguments', '')})")
+    return "\n".join(out)
+
+
+def render_conversation(messages: Sequence[Mapping[str, Any]], boundary: str) -> str:
+    """The conversation as fenced JSON lines, safe to embed in a judge prompt."""
+    lines = []
+    for message in messages:
+        role = str(message.get("role", "user"))
+        if role == "developer":
+            role = "system"
+        text = message_text(message.get("content"))
+        if message.get("tool_calls"):
+            text = (text + "\n" + _tool_calls_text(message["tool_calls"])).strip()
+        entry = {"role": role, "content": neutralise(text)}
+        # ensure_ascii keeps look-alike Unicode (e.g. full-width braces) visible as escapes.
+        lines.append(json.dumps(entry, ensure_ascii=True))
+    body = "\n".join(lines)
+    return f"<conversation-{boundary}>\n{body}\n</conversation-{boundary}>"
+
+
+def planted_objects(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """JSON objects found verbatim in client text: a judge that echoes one was manipulated."""
+    found: list[dict[str, Any]] = []
+    decoder = json.JSONDecoder()
+    for message in messages:
+        text = message_text(message.get("content"))
+        idx = text.find("{")
+        while idx != -1 and len(found) < 16:
+            try:
+                obj, end = decoder.raw_decode(text, idx)
+            except ValueError:
+                idx = text.find("{", idx + 1)
+                continue
+            if isinstance(obj, dict):
+                found.append(obj)
+            idx = text.find("{", end)
+    return found

@@ -1,0 +1,137 @@
+"""Route selection and re-evaluation: PrimeGuard's two judge calls.
+
+`RouteJudge` is the seam.  `LLMRouteJudge` asks any chat model for the JSON
+answer and parses it strictly; `LikelihoodRouteJudge` (in `likelihood.py`)
+scores the three labels on a local model, so its answer is valid by
+construction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from primeguard.errors import UpstreamError
+from primeguard.routing.hardening import new_boundary, planted_objects, render_conversation
+from primeguard.routing.parser import (
+    JudgeOutputInvalid,
+    echoes_planted,
+    parse_reevaluation,
+    parse_route_selection,
+)
+from primeguard.routing.templates import GuidelineSet, RouteTemplates
+from primeguard.upstream.registry import ModelTarget
+from primeguard.verdicts import DecisionSource, Route, RouteDecision
+
+
+class JudgeUnavailable(Exception):
+    """The judge could not answer (timeout or upstream error); `on_judge_error` decides."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class JudgeRequest:
+    """Everything a judge call needs; `headers` carries trace context upstream."""
+
+    messages: Sequence[Mapping[str, Any]]
+    guidelines: GuidelineSet
+    target: ModelTarget
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reevaluation:
+    """The second call's outcome; `final_response` is None when it did not parse."""
+
+    reevaluation: str
+    final_response: str | None
+
+
+class RouteJudge(Protocol):
+    """Chooses a route for the latest user turn, and re-evaluates risky ones."""
+
+    async def select(self, request: JudgeRequest) -> RouteDecision: ...
+
+    async def reevaluate(self, request: JudgeRequest, first: RouteDecision) -> Reevaluation: ...
+
+
+_SELECT_INSTRUCTION = "Judge the latest user turn of this conversation. Answer with the JSON object only.\n\n"
+_REEVAL_INSTRUCTION = "Re-evaluate the latest user turn of this conversation. Answer with the JSON object only.\n\n"
+
+
+def first_check_text(first: RouteDecision) -> str:
+    """The first decision as JSON, escaped like client text (it may quote the user)."""
+    return json.dumps(
+        {"system_check_result": first.system_check_result, "route": first.route.value, "system_tip": first.system_tip},
+        ensure_ascii=True,
+    )
+
+
+class LLMRouteJudge:
+    """Asks a chat model for PrimeGuard's JSON answers, at temperature 0."""
+
+    def __init__(
+        self, templates: RouteTemplates, *, timeout_s: float, max_tokens: int,
+        reevaluation_max_tokens: int, json_mode: bool = True,
+    ) -> None:
+        self._templates = templates
+        self._timeout_s = timeout_s
+        self._max_tokens = max_tokens
+        self._reeval_max_tokens = reevaluation_max_tokens
+        self._json_mode = json_mode
+
+    async def _call(self, request: JudgeRequest, system: str, user: str, max_tokens: int) -> str:
+        body: dict[str, Any] = {
+            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+            "temperature": 0,
+            "max_tokens": max_tokens,
+            "stream": False,
+        }
+        if self._json_mode:
+            body["response_format"] = {"type": "json_object"}
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                result = await request.target.upstream.complete(body, request.headers)
+        except TimeoutError:
+            raise JudgeUnavailable("timeout") from None
+        except UpstreamError as exc:
+            raise JudgeUnavailable("upstream_error") from exc
+        content = (result.get("choices") or [{}])[0].get("message", {}).get("content")
+        return content if isinstance(content, str) else ""
+
+    async def select(self, request: JudgeRequest) -> RouteDecision:
+        boundary = new_boundary()
+        system = self._templates.route_selection.safe_substitute(
+            boundary=boundary, guidelines=request.guidelines.text
+        )
+        user = _SELECT_INSTRUCTION + render_conversation(request.messages, boundary)
+        text = await self._call(request, system, user, self._max_tokens)
+        try:
+            answer = parse_route_selection(text)
+        except JudgeOutputInvalid as exc:
+            return RouteDecision(Route.POTENTIAL_VIOLATION, f"judge output invalid: {exc}", "", DecisionSource.PARSE_FAILURE)
+        if echoes_planted(answer, planted_objects(request.messages)):
+            return RouteDecision(
+                Route.POTENTIAL_VIOLATION, "judge echoed a verdict planted in the conversation", "",
+                DecisionSource.MANIPULATION,
+            )
+        return RouteDecision(answer.route, answer.system_check_result, answer.system_tip, DecisionSource.JUDGE)
+
+    async def reevaluate(self, request: JudgeRequest, first: RouteDecision) -> Reevaluation:
+        boundary = new_boundary()
+        system = self._templates.reevaluation.safe_substitute(
+            boundary=boundary, guidelines=request.guidelines.text, first_check=first_check_text(first)
+        )
+        user = _REEVAL_INSTRUCTION + render_conversation(request.messages, boundary)
+        text = await self._call(request, system, user, self._reeval_max_tokens)
+        try:
+            answer = parse_reevaluation(text)
+        except JudgeOutputInvalid as exc:
+            return Reevaluation(reevaluation=f"re-evaluation output invalid: {exc}", final_response=None)
+        return Reevaluation(reevaluation=answer.reevaluation, final_response=answer.final_response)

@@ -1,0 +1,1 @@
+"""HTTP: the starlette app, endpoints and middleware. starlette is imported only here."""
