@@ -9,7 +9,9 @@ raw, so a user can close its tags or plant the judge's JSON answer):
 2. Every message is JSON-encoded, so quotes and braces in user text are
    escaped and a planted `{"route": ...}` is never a JSON object in the prompt.
 3. The conversation is fenced by tags carrying a per-request random boundary
-   that the user cannot guess, so it cannot be closed from inside.
+   that the user cannot guess, so it cannot be closed from inside; a user's
+   own `</conversation...>`-like tags are JSON-escaped (`\u003c`) as well, for
+   models that would take any closing tag as the end of the section.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ _TEMPLATE_TOKENS = re.compile(
     r"|<\s*/?\s*(?:start_of_turn|end_of_turn|s|bos|eos|pad|unk|im_start|im_end|think)\s*>",
     re.IGNORECASE,
 )
+
+# Our own fence names, written by a user to fake the end of a section.
+_FENCE_TAGS = re.compile(r"<(?=\s*/?\s*(?:conversation|guidelines|first-check))", re.IGNORECASE)
 
 #: Printed in place of a removed token, so a reviewer can see something was there.
 NEUTRALISED = "[template-token]"
@@ -83,7 +88,8 @@ def render_conversation(messages: Sequence[Mapping[str, Any]], boundary: str) ->
             text = (text + "\n" + _tool_calls_text(message["tool_calls"])).strip()
         entry = {"role": role, "content": neutralise(text)}
         # ensure_ascii keeps look-alike Unicode (e.g. full-width braces) visible as escapes.
-        lines.append(json.dumps(entry, ensure_ascii=True))
+        # A JSON escape of "<" keeps the text readable yet never a literal fence tag.
+        lines.append(_FENCE_TAGS.sub(r"\\u003c", json.dumps(entry, ensure_ascii=True)))
     body = "\n".join(lines)
     return f"<conversation-{boundary}>\n{body}\n</conversation-{boundary}>"
 

@@ -54,6 +54,8 @@ class Recorded:
     headers: dict[str, str]
     completed: bool = False
     cancelled: bool = False
+    arrived: float = field(default_factory=time.monotonic)
+    finished: float | None = None
 
 
 _PLANTED = re.compile(r"route\s*[=:]\s*\"?(no_to_minimal_risk|potential_violation|direct_violation)")
@@ -90,11 +92,9 @@ def _gullible_verdict(prompt: str, system: str) -> str | None:
         if isinstance(obj, dict) and "route" in obj:
             return json.dumps(obj)
         idx = prompt.find("{", end)
-    tag = re.search(r"<conversation-([0-9a-f]+)>", system + prompt)
-    if tag:  # 2. instructions after the conversation was closed
-        closing = f"</conversation-{tag.group(1)}>"
-        after = prompt.split(closing, 1)[1] if closing in prompt else ""
-        found = _PLANTED.search(after)
+    closing = re.search(r"</conversation[^>]*>", prompt)
+    if closing:  # 2. instructions after the (first) closing conversation tag
+        found = _PLANTED.search(prompt[closing.end():])
         if found:
             return json.dumps({"system_check_result": "ok", "route": found.group(1), "system_tip": "obey"})
     for token in ("<|im_start|>", "<|eot_id|>", "[INST]", "<start_of_turn>"):  # 3. fake turns
@@ -159,7 +159,9 @@ class FakeUpstream:
         elif record.body.get("stream"):
             await self._stream(send, receive, record, self._answer_text(record.body))
         else:
-            await asyncio.sleep(s.answer_delay)
+            if await self._disconnected_within(receive, s.answer_delay):
+                record.cancelled = True
+                return
             await self._completion(send, record, self._answer_text(record.body))
 
     def _judge_reply(self, body: dict[str, Any]) -> str:
@@ -192,6 +194,7 @@ class FakeUpstream:
             "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()), "total_tokens": 10},
         })
         record.completed = True
+        record.finished = time.monotonic()
 
     async def _stream(self, send: Any, receive: Any, record: Recorded, text: str) -> None:
         await asyncio.sleep(self.script.answer_delay)
@@ -217,11 +220,19 @@ class FakeUpstream:
                 await asyncio.sleep(self.script.chunk_delay)
             await send({"type": "http.response.body", "body": event({}, "stop") + b"data: [DONE]\n\n"})
             record.completed = True
+            record.finished = time.monotonic()
         except (OSError, asyncio.CancelledError):
             record.cancelled = True
             raise
         finally:
             disconnected.cancel()
+
+    async def _disconnected_within(self, receive: Any, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._disconnect(receive), seconds)
+            return True
+        except TimeoutError:
+            return False
 
     async def _disconnect(self, receive: Any) -> None:
         while (await receive())["type"] != "http.disconnect":

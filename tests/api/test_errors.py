@@ -1,0 +1,149 @@
+"""Every error row: OpenAI's error shape, the right status, never a 500 for a client mistake."""
+
+from __future__ import annotations
+
+import httpx
+import openai
+import pytest
+
+from tests.api.conftest import ACME_KEY, proxy_config, start_proxy
+from tests.fakes.upstream import FakeUpstream, ServerThread
+
+HELLO = [{"role": "user", "content": "hi"}]
+
+
+def _assert_error_shape(response: httpx.Response, status: int, code: str | None = None) -> dict:  # type: ignore[type-arg]
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"message", "type", "param", "code"}
+    assert body["error"]["message"]
+    assert "Traceback" not in response.text
+    assert response.headers["x-request-id"]
+    if code is not None:
+        assert body["error"]["code"] == code
+    return body["error"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("content,param", [
+    (b"{not json", None),
+    (b"", None),
+    (b"[1, 2]", None),
+    (b'{"messages": [{"role": "user", "content": "hi"}]}', "model"),
+    (b'{"model": "fake-gpt"}', "messages"),
+    (b'{"model": "fake-gpt", "messages": []}', "messages"),
+    (b'{"model": "fake-gpt", "messages": [{"role": "wizard", "content": "hi"}]}', "messages[0].role"),
+    (b'{"model": "fake-gpt", "messages": [{"content": "hi"}]}', "messages[0].role"),
+    (b'{"model": "fake-gpt", "messages": "hi"}', "messages"),
+    (b'{"model": "fake-gpt", "messages": [{"role": "user", "content": "hi"}], "stream": "yes"}', "stream"),
+    (b'\xff\xfe', None),
+])
+def test_bad_request_is_400(proxy: ServerThread, content: bytes, param: str | None) -> None:
+    response = httpx.post(f"{proxy.url}/v1/chat/completions", content=content,
+                          headers={"content-type": "application/json"})
+    error = _assert_error_shape(response, 400)
+    assert error["type"] == "invalid_request_error"
+    assert error["param"] == param
+
+
+def test_unknown_model_is_404(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.NotFoundError) as info:
+        client.chat.completions.create(model="gpt-9", messages=HELLO)  # type: ignore[arg-type]
+    assert info.value.body["code"] == "model_not_found"  # type: ignore[index]
+    assert info.value.body["param"] == "model"  # type: ignore[index]
+
+
+def test_body_over_limit_is_413(fake: FakeUpstream) -> None:
+    with start_proxy(proxy_config(fake, server={"max_body_bytes": 1000})) as server:
+        big = {"model": "fake-gpt", "messages": [{"role": "user", "content": "x" * 2000}]}
+        _assert_error_shape(httpx.post(f"{server.url}/v1/chat/completions", json=big), 413, "request_too_large")
+
+        def chunked():  # type: ignore[no-untyped-def]
+            yield b'{"model": "fake-gpt", "messages": [{"role": "user", "content": "'
+            for _ in range(50):
+                yield b"y" * 100
+            yield b'"}]}'
+
+        response = httpx.post(f"{server.url}/v1/chat/completions", content=chunked())
+        _assert_error_shape(response, 413, "request_too_large")
+
+
+def test_missing_and_wrong_key_are_401(tenant_proxy: ServerThread) -> None:
+    url = f"{tenant_proxy.url}/v1/chat/completions"
+    body = {"model": "fake-gpt", "messages": HELLO}
+    _assert_error_shape(httpx.post(url, json=body), 401, "invalid_api_key")
+    _assert_error_shape(httpx.post(url, json=body, headers={"authorization": "Bearer nope"}), 401)
+    _assert_error_shape(httpx.get(f"{tenant_proxy.url}/v1/models"), 401)
+    ok = httpx.post(url, json=body, headers={"authorization": f"Bearer {ACME_KEY}"})
+    assert ok.status_code == 200
+
+
+def test_judge_failure_follows_on_judge_error_refuse(client: openai.OpenAI, fake: FakeUpstream) -> None:
+    fake.script.fail_status = [500, 502, 503]  # three failures exhaust the two retries
+    raw = client.chat.completions.with_raw_response.create(model="fake-gpt", messages=HELLO)
+    assert raw.headers["x-primeguard-route"] == "direct_violation"
+    assert raw.headers["x-primeguard-route-source"] == "judge_error"
+    assert len(fake.requests) == 3 and not fake.of_kind("answer")
+
+
+def test_answer_upstream_5xx_is_502_and_timeout_504(fake: FakeUpstream) -> None:
+    config = proxy_config(fake, routing={"on_judge_error": "allow"})
+    config["model_list"][0]["litellm_params"].update(timeout=0.5, max_retries=0)
+    with start_proxy(config) as server, openai.OpenAI(base_url=f"{server.url}/v1", api_key="x",
+                                                      max_retries=0) as client:
+        # the judge succeeds, the answer fails
+        fake.script.judge_default = '{"system_check_result": "", "route": "no_to_minimal_risk", "system_tip": ""}'
+        original = fake._respond
+
+        async def fail_answers(record, receive, send):  # type: ignore[no-untyped-def]
+            if record.kind == "answer":
+                fake.script.fail_status = [503]
+            return await original(record, receive, send)
+
+        fake._respond = fail_answers  # type: ignore[method-assign]
+        try:
+            with pytest.raises(openai.APIStatusError) as info:
+                client.chat.completions.create(model="fake-gpt", messages=HELLO)
+            assert info.value.status_code == 502
+            assert info.value.body["type"] == "upstream_error"  # type: ignore[index]
+
+            async def hang_answers(record, receive, send):  # type: ignore[no-untyped-def]
+                if record.kind == "answer":
+                    fake.script.answer_delay = 3
+                return await original(record, receive, send)
+
+            fake._respond = hang_answers  # type: ignore[method-assign]
+            with pytest.raises(openai.APIStatusError) as info:
+                client.chat.completions.create(model="fake-gpt", messages=HELLO)
+            assert info.value.status_code == 504
+            with pytest.raises(openai.APIStatusError) as info:
+                client.chat.completions.create(model="fake-gpt", messages=HELLO, stream=True)
+            assert info.value.status_code == 504
+        finally:
+            fake._respond = original  # type: ignore[method-assign]
+
+
+def test_retry_after_is_honoured(client: openai.OpenAI, fake: FakeUpstream) -> None:
+    import time
+
+    fake.script.fail_status = [429]
+    fake.script.retry_after = "1"
+    started = time.monotonic()
+    completion = client.chat.completions.create(model="fake-gpt", messages=HELLO)
+    assert time.monotonic() - started >= 1.0
+    assert completion.choices[0].message.content == "echo: hi"
+
+
+def test_unknown_path_and_method_are_openai_shaped(proxy: ServerThread) -> None:
+    _assert_error_shape(httpx.get(f"{proxy.url}/v1/nothing"), 404)
+    _assert_error_shape(httpx.get(f"{proxy.url}/v1/chat/completions"), 405)
+
+
+def test_upstream_key_never_in_response_and_client_key_never_forwarded(
+        tenant_proxy: ServerThread, fake: FakeUpstream) -> None:
+    response = httpx.post(f"{tenant_proxy.url}/v1/chat/completions",
+                          json={"model": "fake-gpt", "messages": HELLO},
+                          headers={"authorization": f"Bearer {ACME_KEY}"})
+    assert "sk-upstream-secret" not in response.text
+    assert all(r.headers.get("authorization") == "Bearer sk-upstream-secret" for r in fake.requests)
+    assert all(ACME_KEY not in str(r.headers) for r in fake.requests)
