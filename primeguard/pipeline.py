@@ -22,7 +22,11 @@ from primeguard.policy import Policy
 from primeguard.protocol.chat import ChatCompletionRequest, completion_body, text_chunks
 from primeguard.routing.judge import JudgeRequest, RouteJudge
 from primeguard.routing.templates import RouteTemplates
-from primeguard.steps import JudgeFactory, Spans, primed, stream_of
+from primeguard.steps import JudgeFactory, primed, stream_of
+from primeguard.telemetry import attributes as attr
+from primeguard.telemetry.bundle import Telemetry
+from primeguard.telemetry.metrics import Step
+from primeguard.telemetry.tracing import route_attributes
 from primeguard.upstream.protocol import Body
 from primeguard.upstream.registry import ModelRegistry, ModelTarget
 from primeguard.verdicts import Route
@@ -47,13 +51,13 @@ class ChatResult:
 
 class Pipeline:
     def __init__(self, registry: ModelRegistry, templates: RouteTemplates, routing: RoutingSettings,
-                 decider: Decider, judge_for: JudgeFactory, spans: Spans) -> None:
+                 decider: Decider, judge_for: JudgeFactory, telemetry: Telemetry) -> None:
         self._registry = registry
         self._templates = templates
         self._routing = routing
         self._decider = decider
         self._judge_for = judge_for
-        self._spans = spans
+        self._tel = telemetry
 
     async def chat(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy,
                    ctx: RequestContext) -> ChatResult:
@@ -64,8 +68,9 @@ class Pipeline:
         speculative = self._speculate(raw, request, policy, target, ctx) if self._routing.speculative else None
         route: Route | None = None
         try:
-            with self._spans.span("primeguard.route_selection"):
+            with self._tel.step(Step.ROUTE_SELECTION, attr.SPAN_ROUTE_SELECTION) as span:
                 decision = await self._decider.decide(judge, judge_request)
+                span.set_attributes(route_attributes(decision.route))
             route = Route.NO_RISK if policy.shadow else decision.route.route
             if route is Route.NO_RISK:
                 return await self._answer(raw, request, policy, target, ctx, decision, speculative)
@@ -87,7 +92,7 @@ class Pipeline:
                       target: ModelTarget, ctx: RequestContext, decision: Decision,
                       speculative: Prefetch | None) -> ChatResult:
         route = Route.NO_RISK
-        with self._spans.span("primeguard.upstream"):
+        with self._tel.step(Step.UPSTREAM, attr.SPAN_UPSTREAM, {attr.PRIMEGUARD_SPECULATIVE: speculative is not None}):
             if speculative is not None:
                 if request.stream:
                     return ChatResult(decision, route, chunks=await primed(speculative.release()))
@@ -109,7 +114,7 @@ class Pipeline:
 
     async def _reevaluate(self, judge: RouteJudge, judge_request: JudgeRequest, request: ChatCompletionRequest,
                           policy: Policy, decision: Decision) -> ChatResult:
-        with self._spans.span("primeguard.reevaluation"):
+        with self._tel.step(Step.REEVALUATION, attr.SPAN_REEVALUATION):
             outcome = await judge.reevaluate(judge_request, decision.route)
         if outcome.final_response is None:
             return self._refuse(request, policy, decision, outcome.reevaluation)

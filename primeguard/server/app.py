@@ -18,6 +18,8 @@ from primeguard.errors import PrimeGuardError, error_body, to_http
 from primeguard.server import endpoints
 from primeguard.server.http import request_id_from
 from primeguard.server.wiring import build_proxy
+from primeguard.telemetry.bundle import Telemetry
+from primeguard.telemetry.settings import parse_telemetry_settings
 
 log = logging.getLogger("primeguard.server")
 
@@ -64,10 +66,15 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return JSONResponse(body, status_code=status)
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Starlette:
+    """The proxy app; `telemetry` overrides the config's (tests pass in-memory exporters)."""
+    if telemetry is None:
+        tenants = tuple(t.name for t in settings.tenants)
+        telemetry = Telemetry.from_settings(parse_telemetry_settings(settings.telemetry), tenants)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        proxy = await build_proxy(settings)
+        proxy = await build_proxy(settings, telemetry=telemetry)
         app.state.proxy = proxy
         try:
             yield
@@ -81,6 +88,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/models", endpoints.list_models, methods=["GET"]),
         Route("/healthz", endpoints.healthz, methods=["GET"]),
         Route("/readyz", endpoints.readyz, methods=["GET"]),
+        Route("/metrics", endpoints.metrics, methods=["GET"]),
     ]
     app = Starlette(
         routes=routes,

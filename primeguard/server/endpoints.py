@@ -8,12 +8,17 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from primeguard.errors import to_http
 from primeguard.pipeline import ChatResult, RequestContext
 from primeguard.policy import Policy
 from primeguard.protocol.chat import parse_chat_request
 from primeguard.server.http import api_key_from, read_json
 from primeguard.server.streaming import SSEResponse
 from primeguard.server.wiring import Proxy
+from primeguard.telemetry import attributes as attr
+from primeguard.telemetry.audit import AuditRecord, GuardVerdict
+from primeguard.telemetry.tracing import extract_context, route_attributes
+from primeguard.verdicts import Verdict
 
 
 def _proxy(request: Request) -> Proxy:
@@ -55,18 +60,55 @@ def _primeguard_object(result: ChatResult, proxy: Proxy, policy: Policy) -> dict
 
 async def chat_completions(request: Request) -> Response:
     proxy = _proxy(request)
-    policy = proxy.policies.authenticate(api_key_from(request))
-    raw = await read_json(request, proxy.settings.server.max_body_bytes)
-    chat = parse_chat_request(raw)
-    ctx = RequestContext(request_id=request.state.request_id)
+    tel = proxy.telemetry
     started = time.perf_counter()
-    result = await proxy.pipeline.chat(raw, chat, policy, ctx)
+    request_id: str = request.state.request_id
+    span_attrs = {attr.PRIMEGUARD_REQUEST_ID: request_id, attr.GEN_AI_OPERATION_NAME: "chat"}
+    with tel.tracing.span(attr.SPAN_REQUEST, span_attrs, parent=extract_context(request.headers)) as span:
+        policy: Policy | None = None
+        result: ChatResult | None = None
+        status, model = 200, ""
+        try:
+            policy = proxy.policies.authenticate(api_key_from(request))
+            raw = await read_json(request, proxy.settings.server.max_body_bytes)
+            chat = parse_chat_request(raw)
+            model = chat.model
+            span.set_attributes({attr.PRIMEGUARD_TENANT: policy.tenant, attr.GEN_AI_REQUEST_MODEL: chat.model,
+                                 attr.PRIMEGUARD_SHADOW: policy.shadow})
+            result = await proxy.pipeline.chat(raw, chat, policy, RequestContext(request_id=request_id))
+            span.set_attributes(route_attributes(result.decision.route))
+        except Exception as exc:
+            status = to_http(exc)[0]
+            raise
+        finally:
+            _account(proxy, request_id, policy, result, status, started, model)
+    assert policy is not None and result is not None
     headers = _route_headers(result, policy, (time.perf_counter() - started) * 1000.0)
     if result.chunks is not None:
         return SSEResponse(result.chunks, headers)  # type: ignore[return-value]
     body = dict(result.body or {})
     body["primeguard"] = _primeguard_object(result, proxy, policy)
     return JSONResponse(body, headers=headers)
+
+
+def _account(proxy: Proxy, request_id: str, policy: Policy | None, result: ChatResult | None, status: int,
+             started: float, model: str) -> None:
+    """Metrics and the audit line for one request, success or not. Never any text."""
+    latency = time.perf_counter() - started
+    decision = result.decision if result is not None else None
+    tenant = policy.tenant if policy is not None else None
+    verdicts = decision.input_verdicts if decision is not None else ()
+    worst = max((v.verdict for v in verdicts), key=_SEVERITY.index, default=None)
+    proxy.telemetry.metrics.observe_request(
+        tenant=tenant, route=decision.route.route if decision else None, verdict=worst, status=status,
+        latency_s=latency)
+    proxy.telemetry.audit.log(AuditRecord(
+        request_id=request_id, tenant=tenant or "", model=model, status=status, latency_ms=latency * 1000.0,
+        input_verdicts=tuple(GuardVerdict.of(v) for v in verdicts), shadow=bool(policy and policy.shadow),
+        **AuditRecord.route_fields(decision.route if decision else None)))
+
+
+_SEVERITY = [Verdict.SAFE, Verdict.CONTROVERSIAL, Verdict.UNSAFE]
 
 
 async def list_models(request: Request) -> Response:
@@ -77,6 +119,11 @@ async def list_models(request: Request) -> Response:
         for name in proxy.registry.targets
     ]
     return JSONResponse({"object": "list", "data": data})
+
+
+async def metrics(request: Request) -> Response:
+    exposition = _proxy(request).telemetry.metrics.render(request.headers.get("accept"))
+    return Response(exposition.body, media_type=exposition.content_type)
 
 
 async def healthz(request: Request) -> Response:

@@ -14,7 +14,7 @@ from primeguard.policy import PolicyBook
 from primeguard.routing.judge import LLMRouteJudge, RouteJudge
 from primeguard.routing.likelihood import LikelihoodRouteJudge
 from primeguard.routing.templates import RouteTemplates, load_guidelines, load_route_templates
-from primeguard.steps import NoSpans, Spans
+from primeguard.telemetry.bundle import Telemetry
 from primeguard.upstream.openai_http import shared_client
 from primeguard.upstream.protocol import ChoiceScorer
 from primeguard.upstream.registry import ModelRegistry, ModelTarget
@@ -31,6 +31,7 @@ class Proxy:
     templates: RouteTemplates
     policies: PolicyBook
     pipeline: Pipeline
+    telemetry: Telemetry = field(default_factory=Telemetry)
     guards: tuple[Guard, ...] = ()
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     _warmups: list[asyncio.Task[None]] = field(default_factory=list)
@@ -41,6 +42,7 @@ class Proxy:
         for guard in self.guards:
             await guard.close()
         await self.registry.aclose()
+        self.telemetry.shutdown()
 
 
 def judge_factory(settings: Settings, templates: RouteTemplates) -> "JudgeFactoryImpl":
@@ -61,7 +63,8 @@ class JudgeFactoryImpl:
         return self._likelihood if isinstance(target.upstream, ChoiceScorer) else self._llm
 
 
-async def build_proxy(settings: Settings, *, guards: tuple[Guard, ...] = (), spans: Spans | None = None) -> Proxy:
+async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None,
+                      guards: tuple[Guard, ...] = ()) -> Proxy:
     templates = load_route_templates(settings.routing.routes_dir)
     guidelines = load_guidelines(settings.routing.guidelines_dir)
     policies = PolicyBook(settings, templates, guidelines)
@@ -69,9 +72,9 @@ async def build_proxy(settings: Settings, *, guards: tuple[Guard, ...] = (), spa
     if settings.routing.judge_model:
         registry.resolve(settings.routing.judge_model)  # fail at start-up, not per request
     decider = Decider(guards, settings.routing.on_judge_error)
-    pipeline = Pipeline(registry, templates, settings.routing, decider, judge_factory(settings, templates),
-                        spans or NoSpans())
-    proxy = Proxy(settings, registry, templates, policies, pipeline, guards)
+    telemetry = telemetry or Telemetry()
+    pipeline = Pipeline(registry, templates, settings.routing, decider, judge_factory(settings, templates), telemetry)
+    proxy = Proxy(settings, registry, templates, policies, pipeline, telemetry, guards)
     proxy._warmups.append(asyncio.create_task(_warm_up(proxy)))
     return proxy
 

@@ -17,6 +17,7 @@ from primeguard.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from primeguard.telemetry.tracing import inject_headers
 from primeguard.upstream.protocol import Body, Headers
 
 #: Request keys litellm takes as named arguments; anything else goes in extra_body.
@@ -55,8 +56,10 @@ class LiteLLMUpstream:
         extra = {k: v for k, v in body.items() if k not in _KNOWN and k != "model"}
         if extra:
             kwargs["extra_body"] = extra
-        if headers:
-            kwargs["extra_headers"] = dict(headers)
+        trace_headers = dict(headers or {})
+        inject_headers(trace_headers)
+        if trace_headers:
+            kwargs["extra_headers"] = trace_headers
         kwargs.update(self._params)
         kwargs["stream"] = stream
         return kwargs

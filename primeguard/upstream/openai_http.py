@@ -23,6 +23,7 @@ from primeguard.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from primeguard.telemetry.tracing import inject_headers
 from primeguard.upstream.protocol import Body, Headers
 
 _MAX_RETRY_AFTER_S = 10.0
@@ -90,6 +91,7 @@ class OpenAICompatibleUpstream:
         payload["model"] = self._model
         content = json.dumps(payload, ensure_ascii=False).encode()
         hdrs = {"content-type": "application/json", **(headers or {}), **self._auth}
+        inject_headers(hdrs)  # W3C traceparent of the current step's span
         return self._client.build_request(
             "POST", self._url, content=content, headers=hdrs, timeout=self._timeout
         )
