@@ -153,6 +153,7 @@ class FakeUpstream:
             await asyncio.sleep(s.judge_delay)
             await self._completion(send, record, self._judge_reply(record.body))
         elif record.kind == "reevaluation":
+            await asyncio.sleep(s.judge_delay)
             user = record.body["messages"][1]["content"]
             reply = next((r for t, r in s.reevaluation if t in user), s.reevaluation_default)
             await self._completion(send, record, reply)
