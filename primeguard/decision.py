@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import Any
 
+from primeguard.cache.protocol import CachedDecision
 from primeguard.config import OnJudgeError
 from primeguard.guards.protocol import Guard
 from primeguard.routing.hardening import message_text
@@ -20,13 +20,8 @@ from primeguard.routing.judge import JudgeRequest, JudgeUnavailable, RouteJudge
 from primeguard.verdicts import DecisionSource, GuardResult, GuardText, Route, RouteDecision, TextRole, Verdict
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """Route selection plus the input guards' verdicts: what the decision cache stores."""
-
-    route: RouteDecision
-    input_verdicts: tuple[GuardResult, ...] = ()
-    judge_error: str | None = None
+#: Route selection plus the input guards' verdicts: exactly what the decision cache stores.
+Decision = CachedDecision
 
 
 def latest_turn_texts(messages: Sequence[Mapping[str, Any]]) -> list[GuardText]:
@@ -74,10 +69,9 @@ class Decider:
         batches = await asyncio.gather(*(g.check(texts) for g in self._guards))
         return tuple(r for batch in batches for r in batch)
 
-    def _on_error(self, reason: str) -> Decision:
+    def _on_error(self, reason: str, verdicts: tuple[GuardResult, ...]) -> Decision:
         route = Route.DIRECT_VIOLATION if self._on_judge_error is OnJudgeError.REFUSE else Route.NO_RISK
-        return Decision(RouteDecision(route, f"judge unavailable: {reason}", "", DecisionSource.JUDGE_ERROR),
-                        judge_error=reason)
+        return Decision(RouteDecision(route, f"judge unavailable: {reason}", "", DecisionSource.JUDGE_ERROR), verdicts)
 
     async def decide(self, judge: RouteJudge, request: JudgeRequest) -> Decision:
         judge_task = asyncio.create_task(judge.select(request))
@@ -92,7 +86,7 @@ class Decider:
             try:
                 route = await judge_task
             except JudgeUnavailable as exc:
-                return replace(self._on_error(exc.reason), input_verdicts=verdicts)
+                return self._on_error(exc.reason, verdicts)
             if worst is Verdict.CONTROVERSIAL and route.route is Route.NO_RISK:
                 tip = (f"An input guard found this request controversial ({_categories(verdicts)}): "
                        "answer with care and withhold anything harmful.")

@@ -1,6 +1,6 @@
 """The request path, end to end.
 
-    authenticate ─▶ tenant policy ─▶ decision (cache ─▶ input guards ∥ route selection)
+    authenticate ─▶ rate limit ─▶ tenant policy ─▶ decision (cache ─▶ input guards ∥ route selection)
         ─▶ no risk:            upstream answer (guidelines + tip), streamed through the output guard
         ─▶ potential:          re-evaluation ─▶ final_response, or the refusal if it did not parse
         ─▶ direct violation:   refusal template, no LLM call
@@ -12,12 +12,14 @@ a step; everything above it (server/) is HTTP.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from primeguard.answer import Prefetch, guarded_body
 from primeguard.config import RoutingSettings
 from primeguard.decision import Decider, Decision
+from primeguard.decision_cache import DecisionStore
+from primeguard.judge_request import JudgeRequestView
 from primeguard.policy import Policy
 from primeguard.protocol.chat import ChatCompletionRequest, completion_body, text_chunks
 from primeguard.routing.judge import JudgeRequest, RouteJudge
@@ -44,6 +46,7 @@ class ChatResult:
 
     decision: Decision
     route: Route  # the route enforced (no_to_minimal_risk in shadow mode)
+    cache_hit: bool = False
     body: Body | None = None
     chunks: AsyncIterator[Body] | None = None
     reevaluation: str | None = None
@@ -51,12 +54,13 @@ class ChatResult:
 
 class Pipeline:
     def __init__(self, registry: ModelRegistry, templates: RouteTemplates, routing: RoutingSettings,
-                 decider: Decider, judge_for: JudgeFactory, telemetry: Telemetry) -> None:
+                 decider: Decider, judge_for: JudgeFactory, store: DecisionStore, telemetry: Telemetry) -> None:
         self._registry = registry
         self._templates = templates
         self._routing = routing
         self._decider = decider
         self._judge_for = judge_for
+        self._store = store
         self._tel = telemetry
 
     async def chat(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy,
@@ -68,18 +72,26 @@ class Pipeline:
         speculative = self._speculate(raw, request, policy, target, ctx) if self._routing.speculative else None
         route: Route | None = None
         try:
-            with self._tel.step(Step.ROUTE_SELECTION, attr.SPAN_ROUTE_SELECTION) as span:
-                decision = await self._decider.decide(judge, judge_request)
-                span.set_attributes(route_attributes(decision.route))
+            view = JudgeRequestView(policy.tenant, policy.guidelines.version, judge_target.name, raw["messages"])
+            lookup = await self._store.decide(view, lambda: self._select(judge, judge_request))
+            decision = lookup.decision
             route = Route.NO_RISK if policy.shadow else decision.route.route
             if route is Route.NO_RISK:
-                return await self._answer(raw, request, policy, target, ctx, decision, speculative)
-            if route is Route.DIRECT_VIOLATION:
-                return self._refuse(request, policy, decision)
-            return await self._reevaluate(judge, judge_request, request, policy, decision)
+                result = await self._answer(raw, request, policy, target, ctx, decision, speculative)
+            elif route is Route.DIRECT_VIOLATION:
+                result = self._refuse(request, policy, decision)
+            else:
+                result = await self._reevaluate(judge, judge_request, request, policy, decision)
+            return replace(result, cache_hit=lookup.hit)
         finally:
             if speculative is not None and route is not Route.NO_RISK:
                 await speculative.cancel()
+
+    async def _select(self, judge: RouteJudge, judge_request: JudgeRequest) -> Decision:
+        with self._tel.step(Step.ROUTE_SELECTION, attr.SPAN_ROUTE_SELECTION) as span:
+            decision = await self._decider.decide(judge, judge_request)
+            span.set_attributes(route_attributes(decision.route))
+        return decision
 
     def _speculate(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy,
                    target: ModelTarget, ctx: RequestContext) -> Prefetch:

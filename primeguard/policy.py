@@ -28,6 +28,7 @@ class Policy:
     refusal: str
     explain: bool = False
     shadow: bool = False
+    rate_limit_rpm: int | None = None
 
 
 class PolicyBook:
@@ -50,6 +51,7 @@ class PolicyBook:
                 refusal=tenant.refusal or templates.refusal,
                 explain=tenant.explain,
                 shadow=tenant.shadow,
+                rate_limit_rpm=tenant.rate_limit_rpm,
             )
             self._policies[tenant.name] = policy
             self._by_digest.extend((digest, policy) for digest in tenant.api_keys)

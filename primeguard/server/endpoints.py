@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from primeguard.errors import to_http
+from primeguard.errors import RateLimited, to_http
 from primeguard.pipeline import ChatResult, RequestContext
 from primeguard.policy import Policy
 from primeguard.protocol.chat import parse_chat_request
@@ -34,6 +35,7 @@ def _route_headers(result: ChatResult, policy: Policy, guard_ms: float) -> dict[
         "x-primeguard-guidelines-version": policy.guidelines.version,
         "x-primeguard-guard-ms": f"{guard_ms:.1f}",
     }
+    headers["x-primeguard-cache"] = "hit" if result.cache_hit else "miss"
     if policy.shadow:
         headers["x-primeguard-shadow"] = "true"
     return headers
@@ -70,6 +72,7 @@ async def chat_completions(request: Request) -> Response:
         status, model = 200, ""
         try:
             policy = proxy.policies.authenticate(api_key_from(request))
+            await _rate_limit(proxy, policy)
             raw = await read_json(request, proxy.settings.server.max_body_bytes)
             chat = parse_chat_request(raw)
             model = chat.model
@@ -91,13 +94,23 @@ async def chat_completions(request: Request) -> Response:
     return JSONResponse(body, headers=headers)
 
 
+async def _rate_limit(proxy: Proxy, policy: Policy) -> None:
+    if policy.rate_limit_rpm is None:
+        return
+    decision = await proxy.limiter.hit(policy.tenant, policy.rate_limit_rpm)
+    if not decision.allowed:
+        retry = str(max(1, math.ceil(decision.retry_after_s)))
+        raise RateLimited(f"Rate limit reached for tenant {policy.tenant}: {policy.rate_limit_rpm} requests "
+                          f"per minute. Retry after {retry} s.", headers={"retry-after": retry})
+
+
 def _account(proxy: Proxy, request_id: str, policy: Policy | None, result: ChatResult | None, status: int,
              started: float, model: str) -> None:
     """Metrics and the audit line for one request, success or not. Never any text."""
     latency = time.perf_counter() - started
     decision = result.decision if result is not None else None
     tenant = policy.tenant if policy is not None else None
-    verdicts = decision.input_verdicts if decision is not None else ()
+    verdicts = decision.input_guards if decision is not None else ()
     worst = max((v.verdict for v in verdicts), key=_SEVERITY.index, default=None)
     proxy.telemetry.metrics.observe_request(
         tenant=tenant, route=decision.route.route if decision else None, verdict=worst, status=status,
@@ -105,6 +118,7 @@ def _account(proxy: Proxy, request_id: str, policy: Policy | None, result: ChatR
     proxy.telemetry.audit.log(AuditRecord(
         request_id=request_id, tenant=tenant or "", model=model, status=status, latency_ms=latency * 1000.0,
         input_verdicts=tuple(GuardVerdict.of(v) for v in verdicts), shadow=bool(policy and policy.shadow),
+        cache_hit=bool(result and result.cache_hit),
         **AuditRecord.route_fields(decision.route if decision else None)))
 
 

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from primeguard.config import Settings
+from primeguard.cache import RateLimiter, build_cache, build_rate_limiter, parse_cache_settings
+from primeguard.config import Settings, resolve_secret
+from primeguard.decision_cache import DecisionStore
+from primeguard.errors import ConfigError
+from primeguard.telemetry.metrics import CacheResult
 from primeguard.decision import Decider
 from primeguard.guards.protocol import Guard
 from primeguard.pipeline import Pipeline
@@ -31,6 +36,8 @@ class Proxy:
     templates: RouteTemplates
     policies: PolicyBook
     pipeline: Pipeline
+    store: DecisionStore
+    limiter: RateLimiter
     telemetry: Telemetry = field(default_factory=Telemetry)
     guards: tuple[Guard, ...] = ()
     ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -41,6 +48,8 @@ class Proxy:
             task.cancel()
         for guard in self.guards:
             await guard.close()
+        await self.store.close()
+        await self.limiter.close()
         await self.registry.aclose()
         self.telemetry.shutdown()
 
@@ -73,10 +82,36 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None,
         registry.resolve(settings.routing.judge_model)  # fail at start-up, not per request
     decider = Decider(guards, settings.routing.on_judge_error)
     telemetry = telemetry or Telemetry()
-    pipeline = Pipeline(registry, templates, settings.routing, decider, judge_factory(settings, templates), telemetry)
-    proxy = Proxy(settings, registry, templates, policies, pipeline, telemetry, guards)
+    raw_cache = dict(settings.cache)
+    try:
+        if isinstance(raw_cache.get("url"), str):
+            raw_cache["url"] = resolve_secret(raw_cache["url"])
+    except ValueError as exc:
+        raise ConfigError(f"cache.url: {exc}") from None
+    cache_settings = parse_cache_settings(raw_cache)
+    on_event = _cache_events(telemetry, "redis" if cache_settings.url else "memory")
+    store = DecisionStore(build_cache(cache_settings, on_event=on_event), cache_settings, templates.version,
+                          {g.name: g.version for g in guards}, telemetry)
+    limiter = build_rate_limiter(cache_settings, on_event=on_event)
+    if cache_settings.url and not await store.cache.ping():  # opens the pool before traffic
+        log.warning("decision cache: Redis is not answering; requests bypass it until it does")
+    pipeline = Pipeline(registry, templates, settings.routing, decider, judge_factory(settings, templates),
+                        store, telemetry)
+    proxy = Proxy(settings, registry, templates, policies, pipeline, store, limiter, telemetry, guards)
     proxy._warmups.append(asyncio.create_task(_warm_up(proxy)))
     return proxy
+
+
+def _cache_events(telemetry: Telemetry, backend: str) -> Callable[[str], None]:
+    """Count backend failures and bypasses from the cache's event hook."""
+
+    def on_event(name: str) -> None:
+        if name == "errors":
+            telemetry.metrics.record_cache_error(backend)
+        elif name == "bypassed":
+            telemetry.metrics.record_cache_lookup(CacheResult.BYPASS)
+
+    return on_event
 
 
 async def _warm_up(proxy: Proxy) -> None:

@@ -39,6 +39,9 @@ def proxy_config(fake: FakeUpstream, **overrides: Any) -> dict[str, Any]:
                 "api_key": "sk-upstream-secret", "timeout": 5, "max_retries": 2}},
         ],
         "routing": {"judge_timeout_s": 2},
+        # Contract tests script a different judge answer per test for the same
+        # conversation, so they judge every request; tests/api/test_cache.py covers the cache.
+        "cache": {"enabled": False},
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(config.get(key), dict):

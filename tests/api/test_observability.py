@@ -72,7 +72,7 @@ def test_audit_line_has_decision_and_no_text(traced: tuple[ServerThread, InMemor
     server, _ = traced
     with caplog.at_level(logging.INFO, logger="primeguard.audit"):
         httpx.post(f"{server.url}/v1/chat/completions",
-                   json={"model": "fake-gpt", "messages": [{"role": "user", "content": SECRET}]},
+                   json={"model": "fake-gpt", "messages": [{"role": "user", "content": SECRET + " again"}]},
                    headers={"x-request-id": "audit-1"})
     records = [r for r in caplog.records if r.name == "primeguard.audit"]
     assert records

@@ -1,0 +1,116 @@
+"""Decision-cache keys: same meaning, same key; anything that changes the decision, new key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from primeguard.cache import decision_key
+
+MESSAGES: list[dict[str, Any]] = [
+    {"role": "system", "content": "You are helpful."},
+    {"role": "user", "content": "How do I bake bread?"},
+]
+
+
+def key(**overrides: Any) -> str:
+    args: dict[str, Any] = {
+        "tenant": "acme",
+        "guideline_version": "g1",
+        "route_template_version": "t1",
+        "guard_versions": {"minilm": "1", "llamaguard": "3"},
+        "judge_model": "gpt-4o-mini",
+        "messages": MESSAGES,
+    }
+    args.update(overrides)
+    return decision_key(**args)
+
+
+def test_key_is_prefix_plus_sha256_hex() -> None:
+    k = key(prefix="x:")
+    assert k.startswith("x:dec:")
+    digest = k.removeprefix("x:dec:")
+    assert len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)
+    assert key().startswith("pg:dec:")
+
+
+def test_whitespace_and_key_order_do_not_matter() -> None:
+    messy = [
+        {"content": "  You are\thelpful. ", "role": "system"},
+        {"content": "How  do I\n\nbake   bread?\n", "role": "user"},
+    ]
+    assert key(messages=messy) == key()
+    assert key(guard_versions={"llamaguard": "3", "minilm": "1"}) == key()
+
+
+def test_string_content_equals_a_single_text_part() -> None:
+    parts = [
+        {"role": "system", "content": [{"type": "text", "text": "You are helpful."}]},
+        {"role": "user", "content": [{"text": "How do I bake bread?", "type": "text"}]},
+    ]
+    assert key(messages=parts) == key()
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"tenant": "globex"},
+        {"guideline_version": "g2"},
+        {"route_template_version": "t2"},
+        {"guard_versions": {"minilm": "2", "llamaguard": "3"}},
+        {"guard_versions": {"minilm": "1"}},
+        {"judge_model": "gpt-4o"},
+        {"messages": [MESSAGES[0], {"role": "user", "content": "How do I bake cake?"}]},
+        {"messages": [MESSAGES[0], {"role": "assistant", "content": "How do I bake bread?"}]},
+        {"messages": [MESSAGES[0], {**MESSAGES[1], "name": "mallory"}]},
+        {"messages": MESSAGES[1:]},
+    ],
+    ids=lambda o: next(iter(o)),
+)
+def test_anything_that_changes_the_decision_changes_the_key(override: dict[str, Any]) -> None:
+    assert key(**override) != key()
+
+
+def test_non_text_parts_are_digested_stably() -> None:
+    def with_image(url: str, *, reorder: bool = False) -> list[dict[str, Any]]:
+        image: dict[str, Any] = {"type": "image_url", "image_url": {"url": url, "detail": "low"}}
+        if reorder:
+            image = {"image_url": {"detail": "low", "url": url}, "type": "image_url"}
+        return [{"role": "user", "content": [{"type": "text", "text": "what is this?"}, image]}]
+
+    assert key(messages=with_image("https://a/1.png")) == key(
+        messages=with_image("https://a/1.png", reorder=True)
+    )
+    assert key(messages=with_image("https://a/1.png")) != key(
+        messages=with_image("https://a/2.png")
+    )
+    text_only = [{"role": "user", "content": "what is this?"}]
+    assert key(messages=with_image("https://a/1.png")) != key(messages=text_only)
+
+
+def tool_turn(name: str, arguments: str) -> list[dict[str, Any]]:
+    call = {
+        "id": "call_random",
+        "type": "function",
+        "function": {"name": name, "arguments": arguments},
+    }
+    return [*MESSAGES, {"role": "assistant", "content": None, "tool_calls": [call]}]
+
+
+def test_tool_call_arguments_are_canonical_json() -> None:
+    assert key(messages=tool_turn("f", '{"a": 1, "b": [1, 2]}')) == key(
+        messages=tool_turn("f", '{ "b":[1,2],\n "a":1 }')
+    )
+    assert key(messages=tool_turn("f", '{"a": 1}')) != key(messages=tool_turn("f", '{"a": 2}'))
+    assert key(messages=tool_turn("f", '{"a": 1}')) != key(messages=tool_turn("g", '{"a": 1}'))
+    # Arguments that are not JSON still count, whitespace-normalised.
+    assert key(messages=tool_turn("f", "not  json")) == key(messages=tool_turn("f", "not json"))
+    assert key(messages=tool_turn("f", "not json")) != key(messages=tool_turn("f", "other"))
+
+
+def test_tool_call_ids_do_not_matter() -> None:
+    a = tool_turn("f", "{}")
+    b = tool_turn("f", "{}")
+    b[-1]["tool_calls"][0]["id"] = "call_other"
+    assert key(messages=a) == key(messages=b)
