@@ -97,6 +97,8 @@ class TenantSettings(_Frozen):
     refusal: str | None = Field(default=None, description="refusal text; default: routes/refusal.txt")
     explain: bool = Field(default=False, description="expose the judge's check and tip in responses")
     shadow: bool = Field(default=False, description="compute decisions but never enforce them")
+    tolerance: Literal["strict", "default", "loose"] | None = Field(
+        default=None, description="guard tolerance: strict treats controversial as unsafe, loose as safe")
     rate_limit_rpm: int | None = Field(default=None, ge=1, description="requests per minute; shared via Redis")
 
     @field_validator("api_keys")

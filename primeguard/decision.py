@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from primeguard.cache.protocol import CachedDecision
 from primeguard.config import OnJudgeError
 from primeguard.guards.protocol import Guard
+from primeguard.guards.thresholds import Tolerance, apply_tolerance
 from primeguard.routing.hardening import message_text
 from primeguard.routing.judge import JudgeRequest, JudgeUnavailable, RouteJudge
 from primeguard.verdicts import DecisionSource, GuardResult, GuardText, Route, RouteDecision, TextRole, Verdict
@@ -39,8 +41,8 @@ def latest_turn_texts(messages: Sequence[Mapping[str, Any]]) -> list[GuardText]:
     return [t for t in reversed(texts) if t.text.strip()]
 
 
-def _worst(results: Sequence[GuardResult]) -> Verdict:
-    verdicts = {r.verdict for r in results}
+def _worst(results: Sequence[GuardResult], tolerance: Tolerance) -> Verdict:
+    verdicts = {apply_tolerance(r.verdict, tolerance) for r in results}
     for verdict in (Verdict.UNSAFE, Verdict.CONTROVERSIAL):
         if verdict in verdicts:
             return verdict
@@ -50,6 +52,9 @@ def _worst(results: Sequence[GuardResult]) -> Verdict:
 def _categories(results: Sequence[GuardResult]) -> str:
     names = sorted({c.value for r in results for c in r.flagged_categories})
     return ", ".join(names) or "unspecified"
+
+
+log = logging.getLogger("primeguard.decision")
 
 
 class Decider:
@@ -66,18 +71,26 @@ class Decider:
     async def _run_guards(self, texts: list[GuardText]) -> tuple[GuardResult, ...]:
         if not self._guards or not texts:
             return ()
-        batches = await asyncio.gather(*(g.check(texts) for g in self._guards))
-        return tuple(r for batch in batches for r in batch)
+        batches = await asyncio.gather(*(g.check(texts) for g in self._guards), return_exceptions=True)
+        results: list[GuardResult] = []
+        for guard, batch in zip(self._guards, batches, strict=True):
+            if isinstance(batch, BaseException):
+                # Served guards apply their own fail-open/closed policy; reaching here is a bug.
+                log.error("input guard %s failed: %s", guard.name, type(batch).__name__)
+                continue
+            results.extend(batch)
+        return tuple(results)
 
     def _on_error(self, reason: str, verdicts: tuple[GuardResult, ...]) -> Decision:
         route = Route.DIRECT_VIOLATION if self._on_judge_error is OnJudgeError.REFUSE else Route.NO_RISK
         return Decision(RouteDecision(route, f"judge unavailable: {reason}", "", DecisionSource.JUDGE_ERROR), verdicts)
 
-    async def decide(self, judge: RouteJudge, request: JudgeRequest) -> Decision:
+    async def decide(self, judge: RouteJudge, request: JudgeRequest,
+                     tolerance: Tolerance = Tolerance.DEFAULT) -> Decision:
         judge_task = asyncio.create_task(judge.select(request))
         try:
             verdicts = await self._run_guards(latest_turn_texts(request.messages))
-            worst = _worst(verdicts)
+            worst = _worst(verdicts, tolerance)
             if worst is Verdict.UNSAFE:
                 judge_task.cancel()
                 check = f"input guard flagged: {_categories(verdicts)}"

@@ -2,6 +2,7 @@
 
     PrimeGuardError
     ├── ConfigError                 start-up only; never reaches a client
+    ├── NotConfigured               503: e.g. /v1/moderations without input guards
     ├── ClientError                 the caller's mistake (4xx)
     │   ├── InvalidRequest          400 invalid_request_error
     │   ├── AuthenticationFailed    401 authentication_error
@@ -75,6 +76,14 @@ class RateLimited(ClientError):
     status_code = 429
     error_type = "rate_limit_error"
     code = "rate_limit_exceeded"
+
+
+class NotConfigured(PrimeGuardError):
+    """The endpoint needs something this deployment did not configure."""
+
+    status_code = 503
+    error_type = "server_error"
+    code = "not_configured"
 
 
 class UpstreamError(PrimeGuardError):

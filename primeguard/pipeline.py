@@ -20,6 +20,8 @@ from primeguard.config import RoutingSettings
 from primeguard.decision import Decider, Decision
 from primeguard.decision_cache import DecisionStore
 from primeguard.judge_request import JudgeRequestView
+from primeguard.output_guard import OutputGuard
+from primeguard.routing.hardening import latest_user_text
 from primeguard.policy import Policy
 from primeguard.protocol.chat import ChatCompletionRequest, completion_body, text_chunks
 from primeguard.routing.judge import JudgeRequest, RouteJudge
@@ -54,13 +56,15 @@ class ChatResult:
 
 class Pipeline:
     def __init__(self, registry: ModelRegistry, templates: RouteTemplates, routing: RoutingSettings,
-                 decider: Decider, judge_for: JudgeFactory, store: DecisionStore, telemetry: Telemetry) -> None:
+                 decider: Decider, judge_for: JudgeFactory, store: DecisionStore, output: OutputGuard,
+                 telemetry: Telemetry) -> None:
         self._registry = registry
         self._templates = templates
         self._routing = routing
         self._decider = decider
         self._judge_for = judge_for
         self._store = store
+        self._output = output
         self._tel = telemetry
 
     async def chat(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy,
@@ -72,8 +76,9 @@ class Pipeline:
         speculative = self._speculate(raw, request, policy, target, ctx) if self._routing.speculative else None
         route: Route | None = None
         try:
-            view = JudgeRequestView(policy.tenant, policy.guidelines.version, judge_target.name, raw["messages"])
-            lookup = await self._store.decide(view, lambda: self._select(judge, judge_request))
+            view = JudgeRequestView(policy.tenant, f"{policy.guidelines.version}:{policy.tolerance.value}",
+                                    judge_target.name, raw["messages"])
+            lookup = await self._store.decide(view, lambda: self._select(judge, judge_request, policy))
             decision = lookup.decision
             route = Route.NO_RISK if policy.shadow else decision.route.route
             if route is Route.NO_RISK:
@@ -87,9 +92,9 @@ class Pipeline:
             if speculative is not None and route is not Route.NO_RISK:
                 await speculative.cancel()
 
-    async def _select(self, judge: RouteJudge, judge_request: JudgeRequest) -> Decision:
+    async def _select(self, judge: RouteJudge, judge_request: JudgeRequest, policy: Policy) -> Decision:
         with self._tel.step(Step.ROUTE_SELECTION, attr.SPAN_ROUTE_SELECTION) as span:
-            decision = await self._decider.decide(judge, judge_request)
+            decision = await self._decider.decide(judge, judge_request, policy.tolerance)
             span.set_attributes(route_attributes(decision.route))
         return decision
 
@@ -103,26 +108,32 @@ class Pipeline:
     async def _answer(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy,
                       target: ModelTarget, ctx: RequestContext, decision: Decision,
                       speculative: Prefetch | None) -> ChatResult:
-        route = Route.NO_RISK
-        with self._tel.step(Step.UPSTREAM, attr.SPAN_UPSTREAM, {attr.PRIMEGUARD_SPECULATIVE: speculative is not None}):
-            if speculative is not None:
-                if request.stream:
-                    return ChatResult(decision, route, chunks=await primed(speculative.release()))
-                return ChatResult(decision, route, body=await speculative.result())
-            body = raw if policy.shadow else guarded_body(raw, self._templates, policy.guidelines.text,
-                                                          decision.route)
+        """No risk: the upstream answers under the guidelines; the output guard watches it."""
+        body = raw if policy.shadow else guarded_body(raw, self._templates, policy.guidelines.text, decision.route)
+        prompt, route = latest_user_text(raw["messages"]), Route.NO_RISK
+        with self._tel.step(Step.UPSTREAM, attr.SPAN_UPSTREAM, {attr.PRIMEGUARD_SPECULATIVE: bool(speculative)}):
             if request.stream:
-                return ChatResult(decision, route, chunks=await primed(target.upstream.stream(body, ctx.trace_headers)))
-            return ChatResult(decision, route, body=await target.upstream.complete(body, ctx.trace_headers))
+                source = speculative.release() if speculative else target.upstream.stream(body, ctx.trace_headers)
+                chunks = await primed(source)
+            else:
+                answer = await (speculative.result() if speculative else
+                                target.upstream.complete(body, ctx.trace_headers))
+        if request.stream:
+            if not policy.shadow:  # shadow tenants are judged and counted, never cut
+                chunks = self._output.guard_stream(chunks, prompt, policy.tolerance, policy.tenant)
+            return ChatResult(decision, route, chunks=chunks)
+        if not policy.shadow:
+            answer = await self._output.check_body(answer, prompt, policy.tolerance, policy.refusal, policy.tenant)
+        return ChatResult(decision, route, body=answer)
 
     def _refuse(self, request: ChatCompletionRequest, policy: Policy, decision: Decision,
-                reevaluation: str | None = None) -> ChatResult:
+                reevaluation: str | None = None, finish_reason: str = "stop") -> ChatResult:
         route = decision.route.route
         if request.stream:
-            return ChatResult(decision, route, chunks=stream_of(text_chunks(request.model, policy.refusal, n=request.n)),
-                              reevaluation=reevaluation)
-        return ChatResult(decision, route, body=completion_body(request.model, policy.refusal, n=request.n),
-                          reevaluation=reevaluation)
+            chunks = stream_of(text_chunks(request.model, policy.refusal, n=request.n, finish_reason=finish_reason))
+            return ChatResult(decision, route, chunks=chunks, reevaluation=reevaluation)
+        body = completion_body(request.model, policy.refusal, n=request.n, finish_reason=finish_reason)
+        return ChatResult(decision, route, body=body, reevaluation=reevaluation)
 
     async def _reevaluate(self, judge: RouteJudge, judge_request: JudgeRequest, request: ChatCompletionRequest,
                           policy: Policy, decision: Decision) -> ChatResult:
@@ -130,6 +141,9 @@ class Pipeline:
             outcome = await judge.reevaluate(judge_request, decision.route)
         if outcome.final_response is None:
             return self._refuse(request, policy, decision, outcome.reevaluation)
+        prompt = latest_user_text(judge_request.messages)
+        if not await self._output.check_text(outcome.final_response, prompt, policy.tolerance):
+            return self._refuse(request, policy, decision, outcome.reevaluation, finish_reason="content_filter")
         route = Route.POTENTIAL_VIOLATION
         if request.stream:
             chunks = stream_of(text_chunks(request.model, outcome.final_response, n=request.n))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from primeguard.config import Settings, TenantSettings
 from primeguard.errors import AuthenticationFailed, ConfigError
+from primeguard.guards.thresholds import Tolerance
 from primeguard.routing.templates import GuidelineSet, RouteTemplates
 
 DEFAULT_TENANT = "default"
@@ -29,12 +30,14 @@ class Policy:
     explain: bool = False
     shadow: bool = False
     rate_limit_rpm: int | None = None
+    tolerance: Tolerance = Tolerance.DEFAULT
 
 
 class PolicyBook:
     """Maps API keys to tenants and tenants to policies; validated at start-up."""
 
-    def __init__(self, settings: Settings, templates: RouteTemplates, guidelines: Mapping[str, GuidelineSet]) -> None:
+    def __init__(self, settings: Settings, templates: RouteTemplates, guidelines: Mapping[str, GuidelineSet],
+                 default_tolerance: Tolerance = Tolerance.DEFAULT) -> None:
         self._auth = settings.auth_enabled
         self._by_digest: list[tuple[str, Policy]] = []
         self._policies: dict[str, Policy] = {}
@@ -52,6 +55,7 @@ class PolicyBook:
                 explain=tenant.explain,
                 shadow=tenant.shadow,
                 rate_limit_rpm=tenant.rate_limit_rpm,
+                tolerance=Tolerance(tenant.tolerance) if tenant.tolerance else default_tolerance,
             )
             self._policies[tenant.name] = policy
             self._by_digest.extend((digest, policy) for digest in tenant.api_keys)

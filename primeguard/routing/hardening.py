@@ -111,3 +111,11 @@ def planted_objects(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
                 found.append(obj)
             idx = text.find("{", end)
     return found
+
+
+def latest_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
+    """The text of the latest user turn, or "" if there is none."""
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            return message_text(message.get("content"))
+    return ""

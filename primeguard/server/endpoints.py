@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from typing import Any
@@ -9,7 +10,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from primeguard.errors import RateLimited, to_http
+from primeguard.errors import NotConfigured, RateLimited, to_http
+from primeguard.guards.thresholds import Tolerance
+from primeguard.moderation import merge_results, parse_moderation_request, to_openai_moderation
 from primeguard.pipeline import ChatResult, RequestContext
 from primeguard.policy import Policy
 from primeguard.protocol.chat import parse_chat_request
@@ -19,7 +22,7 @@ from primeguard.server.wiring import Proxy
 from primeguard.telemetry import attributes as attr
 from primeguard.telemetry.audit import AuditRecord, GuardVerdict
 from primeguard.telemetry.tracing import extract_context, route_attributes
-from primeguard.verdicts import Verdict
+from primeguard.verdicts import GuardText, TextRole, Verdict
 
 
 def _proxy(request: Request) -> Proxy:
@@ -133,6 +136,21 @@ async def list_models(request: Request) -> Response:
         for name in proxy.registry.targets
     ]
     return JSONResponse({"object": "list", "data": data})
+
+
+async def moderations(request: Request) -> Response:
+    """OpenAI's moderation API, answered by the input guards."""
+    proxy = _proxy(request)
+    policy = proxy.policies.authenticate(api_key_from(request))
+    await _rate_limit(proxy, policy)
+    moderation = parse_moderation_request(await read_json(request, proxy.settings.server.max_body_bytes))
+    if not proxy.input_guards:
+        raise NotConfigured("No input guards are configured, so there is nothing to moderate with.")
+    texts = [GuardText(text, TextRole.INPUT) for text in moderation.texts]
+    batches = await asyncio.gather(*(guard.check(texts) for guard in proxy.input_guards))
+    merged = [merge_results([batch[i] for batch in batches]) for i in range(len(texts))]
+    body = to_openai_moderation(merged, moderation.model, flag_controversial=policy.tolerance is Tolerance.STRICT)
+    return JSONResponse(body)
 
 
 async def metrics(request: Request) -> Response:

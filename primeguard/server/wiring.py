@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from pathlib import Path
+
+import httpx
 from dataclasses import dataclass, field
 
 from primeguard.cache import RateLimiter, build_cache, build_rate_limiter, parse_cache_settings
@@ -14,6 +17,12 @@ from primeguard.errors import ConfigError
 from primeguard.telemetry.metrics import CacheResult
 from primeguard.decision import Decider
 from primeguard.guards.protocol import Guard
+from primeguard.guards.served import build_guards
+from primeguard.guards.http_client import make_guard_client
+from primeguard.guards.settings import InProcessDefinition, parse_guards
+from primeguard.guards.thresholds import Threshold
+from primeguard.output_guard import OutputGuard
+from primeguard.telemetry.tracing import inject_headers
 from primeguard.pipeline import Pipeline
 from primeguard.policy import PolicyBook
 from primeguard.routing.judge import LLMRouteJudge, RouteJudge
@@ -39,15 +48,19 @@ class Proxy:
     store: DecisionStore
     limiter: RateLimiter
     telemetry: Telemetry = field(default_factory=Telemetry)
-    guards: tuple[Guard, ...] = ()
+    guards: dict[str, Guard] = field(default_factory=dict)
+    input_guards: tuple[Guard, ...] = ()
+    guard_client: httpx.AsyncClient | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     _warmups: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def aclose(self) -> None:
         for task in self._warmups:
             task.cancel()
-        for guard in self.guards:
+        for guard in self.guards.values():
             await guard.close()
+        if self.guard_client is not None:
+            await self.guard_client.aclose()
         await self.store.close()
         await self.limiter.close()
         await self.registry.aclose()
@@ -72,16 +85,35 @@ class JudgeFactoryImpl:
         return self._likelihood if isinstance(target.upstream, ChoiceScorer) else self._llm
 
 
-async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None,
-                      guards: tuple[Guard, ...] = ()) -> Proxy:
+def _inprocess_guard(overrides: dict[str, Threshold]) -> Callable[[str, InProcessDefinition], Guard]:
+    def build(name: str, definition: InProcessDefinition) -> Guard:
+        from primeguard.guards.inprocess import InProcessGuard
+
+        assets = Path(definition.model_dir) if definition.model_dir else None
+        try:
+            return InProcessGuard(assets, thresholds=overrides, **definition.options)
+        except (OSError, KeyError, ValueError) as exc:
+            raise ConfigError(f"guards.definitions.{name}: cannot load the in-process guard: {exc}") from None
+
+    return build
+
+
+async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None) -> Proxy:
     templates = load_route_templates(settings.routing.routes_dir)
     guidelines = load_guidelines(settings.routing.guidelines_dir)
-    policies = PolicyBook(settings, templates, guidelines)
+    guard_settings = parse_guards(settings.guards)
+    policies = PolicyBook(settings, templates, guidelines, guard_settings.tolerance)
     registry = ModelRegistry(settings.model_list, shared_client())
     if settings.routing.judge_model:
         registry.resolve(settings.routing.judge_model)  # fail at start-up, not per request
-    decider = Decider(guards, settings.routing.on_judge_error)
     telemetry = telemetry or Telemetry()
+    guard_client = make_guard_client()
+    guards: dict[str, Guard] = dict(build_guards(
+        guard_settings, guard_client, inprocess=_inprocess_guard(guard_settings.threshold_overrides()),
+        headers_factory=lambda: dict(inject_headers({}))))
+    input_guards = tuple(guards[n] for n in guard_settings.input)
+    output = OutputGuard(tuple(guards[n] for n in guard_settings.output), guard_settings.stream, telemetry)
+    decider = Decider(input_guards, settings.routing.on_judge_error)
     raw_cache = dict(settings.cache)
     try:
         if isinstance(raw_cache.get("url"), str):
@@ -91,13 +123,14 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None,
     cache_settings = parse_cache_settings(raw_cache)
     on_event = _cache_events(telemetry, "redis" if cache_settings.url else "memory")
     store = DecisionStore(build_cache(cache_settings, on_event=on_event), cache_settings, templates.version,
-                          {g.name: g.version for g in guards}, telemetry)
+                          {n: g.version for n, g in guards.items()}, telemetry)
     limiter = build_rate_limiter(cache_settings, on_event=on_event)
     if cache_settings.url and not await store.cache.ping():  # opens the pool before traffic
         log.warning("decision cache: Redis is not answering; requests bypass it until it does")
     pipeline = Pipeline(registry, templates, settings.routing, decider, judge_factory(settings, templates),
-                        store, telemetry)
-    proxy = Proxy(settings, registry, templates, policies, pipeline, store, limiter, telemetry, guards)
+                        store, output, telemetry)
+    proxy = Proxy(settings, registry, templates, policies, pipeline, store, limiter, telemetry, guards,
+                  input_guards, guard_client)
     proxy._warmups.append(asyncio.create_task(_warm_up(proxy)))
     return proxy
 

@@ -42,6 +42,8 @@ def proxy_config(fake: FakeUpstream, **overrides: Any) -> dict[str, Any]:
         # Contract tests script a different judge answer per test for the same
         # conversation, so they judge every request; tests/api/test_cache.py covers the cache.
         "cache": {"enabled": False},
+        # No guard classifiers: these tests pin the routing logic; tests/api/test_guards.py adds them.
+        "guards": {"definitions": {}},
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(config.get(key), dict):

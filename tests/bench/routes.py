@@ -28,6 +28,7 @@ def _config(url: str, speculative: bool) -> dict[str, Any]:
         "model_list": [{"model_name": "fake-gpt", "litellm_params": {
             "model": "openai/fake-model", "api_base": f"{url}/v1", "api_key": "sk-x", "timeout": 30}}],
         "routing": {"speculative": speculative},
+        "guards": {"definitions": {}},
     }
 
 

@@ -45,6 +45,8 @@ class Script:
     retry_after: str | None = None
     hang: bool = False
     answer_words: int | None = None  # pad the echo to this many words
+    answer_text: str | None = None  # a fixed answer instead of the echo
+    answer_tool_call: dict[str, Any] | None = None  # {"name": ..., "arguments": ...} for non-streaming answers
 
 
 @dataclass
@@ -173,7 +175,7 @@ class FakeUpstream:
         return next((r for t, r in self.script.judge if t in user), self.script.judge_default)
 
     def _answer_text(self, body: dict[str, Any]) -> str:
-        text = "echo: " + _latest_user(body)
+        text = self.script.answer_text or "echo: " + _latest_user(body)
         if self.script.answer_words:
             words = text.split()
             words += [f"w{i}" for i in range(max(0, self.script.answer_words - len(words)))]
@@ -191,11 +193,18 @@ class FakeUpstream:
         await self._json(send, 200, {
             "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model"),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": self._message(text, record.kind), "finish_reason": "stop"}],
             "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()), "total_tokens": 10},
         })
         record.completed = True
         record.finished = time.monotonic()
+
+    def _message(self, text: str, kind: str) -> dict[str, Any]:
+        call = self.script.answer_tool_call
+        if call is None or kind != "answer":
+            return {"role": "assistant", "content": text}
+        return {"role": "assistant", "content": None,
+                "tool_calls": [{"id": "call_1", "type": "function", "function": call}]}
 
     async def _stream(self, send: Any, receive: Any, record: Recorded, text: str) -> None:
         await asyncio.sleep(self.script.answer_delay)

@@ -12,7 +12,21 @@ from typing import Any
 
 import uvicorn
 
-VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "kill", "bomb", "nice", "day", "!", "."]
+VOCAB = [
+    "[PAD]",
+    "[UNK]",
+    "[CLS]",
+    "[SEP]",
+    "[MASK]",
+    "hello",
+    "world",
+    "kill",
+    "bomb",
+    "nice",
+    "day",
+    "!",
+    ".",
+]
 LABELS = {0: "BENIGN", 1: "MALICIOUS"}
 
 
@@ -24,7 +38,13 @@ def serve(app: Any) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, log_level="warning", loop="asyncio", http="h11", ws="none", lifespan="on", timeout_graceful_shutdown=1
+        app,
+        log_level="warning",
+        loop="asyncio",
+        http="h11",
+        ws="none",
+        lifespan="on",
+        timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -45,14 +65,14 @@ def serve(app: Any) -> Iterator[str]:
 def build_tiny_classifier(directory: Path) -> Path:
     """A 2-layer, 32-wide random BERT classifier with BENIGN/MALICIOUS labels."""
     import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast  # type: ignore[attr-defined]
 
     directory.mkdir(parents=True, exist_ok=True)
     vocab = directory / "vocab.txt"
     vocab.write_text("\n".join(VOCAB) + "\n", encoding="utf-8")
     tokenizer = BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True, model_max_length=64)
     tokenizer.save_pretrained(str(directory))
-    config = BertConfig(
+    config = BertConfig(  # type: ignore[call-arg]
         vocab_size=len(VOCAB),
         hidden_size=32,
         num_hidden_layers=2,

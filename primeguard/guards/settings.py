@@ -1,0 +1,276 @@
+"""The `guards:` section of the config file: which guards run where, and how.
+
+    guards:
+      input: [minilm]
+      output: [minilm]
+      definitions:
+        minilm: {kind: inprocess}
+        promptguard: {kind: tei, url: http://tei:8080, timeout_s: 0.5, fail_mode: open,
+                      labels: {MALICIOUS: prompt_injection}}
+        llamaguard: {kind: chat, url: http://vllm:8000/v1, model: meta-llama/Llama-Guard-3-1B,
+                     format: llama_guard, fail_mode: closed}
+      stream: {mode: hold_back, window_tokens: 64, stride_tokens: 16}
+      thresholds: {violence: {controversial: 0.4, unsafe: 0.7}}
+      tolerance: default
+
+Everything is frozen and validated once by `parse_guards`, which turns any
+problem into a `ConfigError` naming the key path.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from primeguard.config import resolve_secret
+from primeguard.errors import ConfigError
+from primeguard.guards.thresholds import Threshold, Tolerance
+from primeguard.streaming.window import StreamMode
+from primeguard.verdicts import Category, Verdict
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FailMode(str, enum.Enum):
+    """What a guard's failure means: `open` lets the text through, `closed` blocks it."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class GuardAction(str, enum.Enum):
+    """What a verdict leads to under a tolerance."""
+
+    ALLOW = "allow"
+    ESCALATE = "escalate"  # e.g. PrimeGuard's potential_violation route
+    BLOCK = "block"
+
+
+def guard_action(verdict: Verdict, tolerance: Tolerance) -> GuardAction:
+    """What the pipeline does with a verdict under a tenant's tolerance.
+
+    Qwen3Guard's reading: `strict` blocks controversial, `loose` allows it,
+    and `default` escalates it (PrimeGuard's potential_violation route).
+    """
+    if verdict is Verdict.UNSAFE:
+        return GuardAction.BLOCK
+    if verdict is Verdict.SAFE:
+        return GuardAction.ALLOW
+    return _CONTROVERSIAL_ACTION[tolerance]
+
+
+def blocking_verdicts(tolerance: Tolerance) -> frozenset[Verdict]:
+    """The verdicts that stop a stream under `tolerance` (`WindowedOutputGuard(block_on=...)`)."""
+    if tolerance is Tolerance.STRICT:
+        return frozenset({Verdict.UNSAFE, Verdict.CONTROVERSIAL})
+    return frozenset({Verdict.UNSAFE})
+
+
+_CONTROVERSIAL_ACTION = {
+    Tolerance.STRICT: GuardAction.BLOCK,
+    Tolerance.DEFAULT: GuardAction.ESCALATE,
+    Tolerance.LOOSE: GuardAction.ALLOW,
+}
+
+
+class ThresholdPair(_Frozen):
+    """Score cut-offs for one category: at or above `controversial`, then at or above `unsafe`."""
+
+    controversial: float = Field(default=0.5, ge=0.0, le=1.0)
+    unsafe: float = Field(default=0.8, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ThresholdPair:
+        if self.controversial > self.unsafe:
+            raise ValueError("controversial must not exceed unsafe")
+        return self
+
+
+DEFAULT_THRESHOLDS = ThresholdPair()
+
+
+def verdict_from_scores(
+    scores: Mapping[Category, float], thresholds: Mapping[Category, ThresholdPair] | None = None
+) -> Verdict:
+    """The worst verdict any category's score reaches under its thresholds."""
+    verdict = Verdict.SAFE
+    for category, score in scores.items():
+        pair = (thresholds or {}).get(category, DEFAULT_THRESHOLDS)
+        if score >= pair.unsafe:
+            return Verdict.UNSAFE
+        if score >= pair.controversial:
+            verdict = Verdict.CONTROVERSIAL
+    return verdict
+
+
+class BreakerSettings(_Frozen):
+    failure_threshold: int = Field(
+        default=5, ge=1, description="consecutive failures that open the circuit"
+    )
+    reset_s: float = Field(
+        default=10.0, gt=0, description="seconds open before one probe is let through"
+    )
+
+
+class _GuardBase(_Frozen):
+    fail_mode: FailMode = Field(
+        default=FailMode.CLOSED, description="open: pass on failure; closed: block"
+    )
+    timeout_s: float = Field(
+        default=2.0, gt=0, description="the whole check, all texts of one call"
+    )
+    breaker: BreakerSettings = BreakerSettings()
+    version: str | None = Field(
+        default=None, description="cache key; default: a hash of this definition"
+    )
+
+    def default_version(self, name: str) -> str:
+        if self.version is not None:
+            return self.version
+        digest = hashlib.sha256(self.model_dump_json(exclude={"api_key"}).encode()).hexdigest()
+        return f"{name}:{digest[:12]}"
+
+
+class InProcessDefinition(_GuardBase):
+    """A guard running inside the proxy (built by the caller, not by `build_served_guard`)."""
+
+    kind: Literal["inprocess"] = "inprocess"
+    model_dir: str | None = Field(
+        default=None, description="weights; default: the shipped MiniLM guard"
+    )
+    device: str | None = Field(
+        default=None, description="cpu, cuda, cuda:1; default: cuda when available"
+    )
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="passed to the in-process guard"
+    )
+
+
+class _ServedBase(_GuardBase):
+    url: str = Field(description="base URL of the guard server")
+    api_key: str | None = Field(default=None, description="bearer token, or os.environ/NAME")
+    max_concurrency: int = Field(
+        default=16, ge=1, le=1024, description="requests in flight per check"
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        return v.rstrip("/")
+
+    @field_validator("api_key")
+    @classmethod
+    def _resolve_key(cls, v: str | None) -> str | None:
+        return None if v is None else resolve_secret(v)
+
+
+class TEIDefinition(_ServedBase):
+    """A sequence classifier behind Text Embeddings Inference's `/predict` (or `primeguard guard-server`)."""
+
+    kind: Literal["tei"]
+    labels: dict[str, Category | None] | None = Field(
+        default=None,
+        description="label -> category (null: benign); default: Prompt Guard + generic labels",
+    )
+    positive_category: Category = Field(
+        default=Category.ILLICIT, description="category of generic unsafe/toxic/LABEL_1 labels"
+    )
+    thresholds: dict[Category, ThresholdPair] = Field(
+        default_factory=dict, description="overrides the global ones"
+    )
+    max_batch_size: int = Field(default=32, ge=1, le=1024, description="texts per /predict request")
+
+
+class ChatFormat(str, enum.Enum):
+    LLAMA_GUARD = "llama_guard"
+    QWEN3GUARD = "qwen3guard"
+
+
+class ChatDefinition(_ServedBase):
+    """A generative guard behind an OpenAI-compatible chat API (vLLM, SGLang)."""
+
+    kind: Literal["chat"]
+    model: str = Field(min_length=1, description="model name the server knows")
+    format: ChatFormat = Field(description="how to parse the guard's answer")
+    max_tokens: int = Field(default=32, ge=1, le=512)
+
+
+GuardDefinition = Annotated[
+    InProcessDefinition | TEIDefinition | ChatDefinition, Field(discriminator="kind")
+]
+
+
+class StreamSettings(_Frozen):
+    mode: StreamMode = Field(
+        default=StreamMode.HOLD_BACK, description="hold_back leaks nothing; stream_first is faster"
+    )
+    window_tokens: int = Field(default=64, ge=1, le=8192)
+    stride_tokens: int = Field(default=16, ge=1, le=8192)
+
+    @model_validator(mode="after")
+    def _stride_fits(self) -> StreamSettings:
+        if self.stride_tokens > self.window_tokens:
+            raise ValueError("stride_tokens must not exceed window_tokens")
+        return self
+
+
+def _default_definitions() -> dict[str, GuardDefinition]:
+    return {"minilm": InProcessDefinition()}
+
+
+class GuardSettings(_Frozen):
+    """The whole `guards:` section."""
+
+    input: tuple[str, ...] = Field(default=("minilm",), description="guards run on user input")
+    output: tuple[str, ...] = Field(default=("minilm",), description="guards run on model output")
+    definitions: dict[str, GuardDefinition] = Field(default_factory=_default_definitions)
+    stream: StreamSettings = StreamSettings()
+    thresholds: dict[Category, ThresholdPair] = Field(default_factory=dict)
+    tolerance: Tolerance = Tolerance.DEFAULT
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_implicit_minilm(cls, data: Any) -> Any:
+        """With explicit definitions, an omitted input/output list means no guards, not minilm."""
+        if isinstance(data, dict) and "definitions" in data:
+            data = {"input": (), "output": (), **data}
+        return data
+
+    @model_validator(mode="after")
+    def _names_defined(self) -> GuardSettings:
+        for side in ("input", "output"):
+            for name in getattr(self, side):
+                if name not in self.definitions:
+                    raise ValueError(f"{side}: guard {name!r} has no entry in definitions")
+        return self
+
+    def threshold_overrides(self) -> dict[str, Threshold]:
+        """The configured thresholds in `guards.thresholds`' form, for `merge_thresholds`."""
+        return {c.value: Threshold(p.controversial, p.unsafe) for c, p in self.thresholds.items()}
+
+    def thresholds_for(self, definition: GuardDefinition) -> dict[Category, ThresholdPair]:
+        """Global thresholds with the definition's own overrides applied."""
+        merged = dict(self.thresholds)
+        merged.update(getattr(definition, "thresholds", {}))
+        return merged
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def parse_guards(raw: Mapping[str, Any] | None, source: str = "<config>") -> GuardSettings:
+    """Validate the raw `guards:` mapping; every problem becomes one `ConfigError`."""
+    try:
+        return GuardSettings.model_validate(dict(raw or {}))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"{source}: guards.{_format_loc(first['loc'])}: {first['msg']}") from None

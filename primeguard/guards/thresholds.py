@@ -1,0 +1,94 @@
+"""Per-category thresholds and the tri-class verdict, with per-tenant tolerance.
+
+Every head has two thresholds: at or above ``controversial`` a text is
+controversial for that head, at or above ``unsafe`` it is unsafe.  The verdict
+is the worst over heads.  A tenant's tolerance then folds the middle class:
+``strict`` treats controversial as unsafe, ``loose`` as safe, ``default``
+keeps all three (Qwen3Guard's strict/loose reading of one model).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from primeguard.verdicts import Category, Verdict
+
+
+class Tolerance(str, enum.Enum):
+    STRICT = "strict"
+    DEFAULT = "default"
+    LOOSE = "loose"
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    controversial: float
+    unsafe: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.controversial <= self.unsafe <= 1.0:
+            raise ValueError(f"need 0 <= controversial <= unsafe <= 1, got {self}")
+
+
+Thresholds = Mapping[str, Threshold]  # keyed by Category value, or "unsafe" for the overall head
+
+
+def _key(name: Category | str) -> str:
+    return name.value if isinstance(name, Category) else name
+
+
+def apply_tolerance(verdict: Verdict, tolerance: Tolerance | str) -> Verdict:
+    """Fold the controversial class according to a tenant's tolerance."""
+    tolerance = Tolerance(tolerance)
+    if verdict is Verdict.CONTROVERSIAL and tolerance is Tolerance.STRICT:
+        return Verdict.UNSAFE
+    if verdict is Verdict.CONTROVERSIAL and tolerance is Tolerance.LOOSE:
+        return Verdict.SAFE
+    return verdict
+
+
+def apply_thresholds(
+    scores: Mapping[Category | str, float],
+    thresholds: Thresholds,
+    tolerance: Tolerance | str = Tolerance.DEFAULT,
+) -> Verdict:
+    """The worst verdict over all scored heads that have thresholds, folded by `tolerance`.
+
+    Heads without a threshold are ignored, so a tenant can pass a partial
+    mapping merged over the shipped defaults (see `merge_thresholds`).
+    """
+    verdict = Verdict.SAFE
+    for name, score in scores.items():
+        t = thresholds.get(_key(name))
+        if t is None:
+            continue
+        if score >= t.unsafe:
+            verdict = Verdict.UNSAFE
+            break
+        if score >= t.controversial:
+            verdict = Verdict.CONTROVERSIAL
+    return apply_tolerance(verdict, tolerance)
+
+
+def merge_thresholds(
+    base: Thresholds, overrides: Mapping[Category | str, Threshold]
+) -> dict[str, Threshold]:
+    merged = dict(base)
+    merged.update({_key(k): v for k, v in overrides.items()})
+    return merged
+
+
+def load_thresholds(path: Path) -> dict[str, Threshold]:
+    raw = json.loads(path.read_text(encoding="utf-8"))["thresholds"]
+    return {k: Threshold(float(v["controversial"]), float(v["unsafe"])) for k, v in raw.items()}
+
+
+def dump_thresholds(thresholds: Thresholds) -> dict[str, dict[str, float]]:
+    return {
+        k: {"controversial": round(t.controversial, 6), "unsafe": round(t.unsafe, 6)}
+        for k, t in sorted(thresholds.items())
+    }

@@ -1,0 +1,134 @@
+"""The output side: guard the answer, streamed or whole, before the client sees it.
+
+- Streaming: the windowed guard (streaming/window.py) releases chunks as their
+  windows pass; on a violation the client gets a final chunk with
+  `finish_reason: "content_filter"`, then `[DONE]`, and the upstream request is
+  closed.
+- Whole answers: the message (text and tool calls) is checked at once and, on
+  a violation, replaced by the refusal with `finish_reason: "content_filter"`.
+
+Tool calls are checked like text: their names and arguments are part of what
+the guard reads, so a harmful plan is caught before the client executes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+from primeguard.guards.protocol import Guard
+from primeguard.guards.settings import StreamSettings, blocking_verdicts
+from primeguard.guards.thresholds import Tolerance, apply_tolerance
+from primeguard.streaming import Cut, Release
+from primeguard.streaming.checks import guards_checker, output_stream_guard
+from primeguard.streaming.events import StreamCheckError
+from primeguard.telemetry import attributes as attr
+from primeguard.telemetry.bundle import Telemetry
+from primeguard.telemetry.metrics import Step
+from primeguard.upstream.protocol import Body
+from primeguard.verdicts import GuardResult, Verdict
+
+
+def delta_text(chunk: Mapping[str, Any]) -> str:
+    """The guardable text of a chunk: content plus tool-call names and argument fragments."""
+    choices = chunk.get("choices") or []
+    if not choices:
+        return ""
+    delta = choices[0].get("delta") or {}
+    text = delta.get("content") or ""
+    for call in delta.get("tool_calls") or []:
+        fn = call.get("function") or {}
+        text += (fn.get("name") or "") + (fn.get("arguments") or "")
+    return text if isinstance(text, str) else ""
+
+
+def message_text(message: Mapping[str, Any]) -> str:
+    text = message.get("content") if isinstance(message.get("content"), str) else ""
+    for call in message.get("tool_calls") or []:
+        fn = call.get("function") or {}
+        text += f"\n{fn.get('name', '')}({fn.get('arguments', '')})"
+    return text.strip()
+
+
+def _worst(results: Sequence[GuardResult], tolerance: Tolerance) -> Verdict:
+    folded = {apply_tolerance(r.verdict, tolerance) for r in results}
+    return next((v for v in (Verdict.UNSAFE, Verdict.CONTROVERSIAL) if v in folded), Verdict.SAFE)
+
+
+class OutputGuard:
+    """Runs the configured output guards over answers, per the tenant's tolerance."""
+
+    def __init__(self, guards: Sequence[Guard], stream: StreamSettings, telemetry: Telemetry) -> None:
+        self._guards = tuple(guards)
+        self._stream = stream
+        self._tel = telemetry
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self._guards)
+
+    async def check_text(self, text: str, prompt: str | None, tolerance: Tolerance) -> bool:
+        """True when `text` may be shown."""
+        if not self._guards or not text:
+            return True
+        with self._tel.step(Step.OUTPUT_GUARD, attr.SPAN_OUTPUT_GUARD_WINDOW) as span:
+            results = await guards_checker(self._guards, prompt)(text)
+            verdict = _worst(results, tolerance)
+            span.set_attribute(attr.PRIMEGUARD_GUARD_VERDICT, verdict.value)
+        return verdict not in blocking_verdicts(tolerance)
+
+    async def check_body(self, body: Body, prompt: str | None, tolerance: Tolerance, refusal: str,
+                         tenant: str) -> Body:
+        """The completion as is, or with each violating choice replaced by the refusal."""
+        if not self._guards:
+            return body
+        choices = body.get("choices") or []
+        verdicts = await asyncio.gather(*(
+            self.check_text(message_text(c.get("message") or {}), prompt, tolerance) for c in choices))
+        if all(verdicts):
+            return body
+        body = dict(body)
+        body["choices"] = [
+            c if ok else {**c, "message": {"role": "assistant", "content": refusal}, "finish_reason": "content_filter"}
+            for c, ok in zip(choices, verdicts, strict=True)
+        ]
+        self._tel.metrics.record_stream_cut(tenant, "whole")
+        return body
+
+    async def guard_stream(self, chunks: AsyncIterator[Body], prompt: str | None, tolerance: Tolerance,
+                           tenant: str) -> AsyncIterator[Body]:
+        """Release chunks as their windows pass; cut with `content_filter` on a violation."""
+        if not self._guards:
+            async for chunk in chunks:
+                yield chunk
+            return
+        guard = output_stream_guard(self._stream, self._guards, prompt=prompt, tolerance=tolerance)
+        last: Body = {}
+        try:
+            async for event in guard.guard(chunks, delta_text):
+                if isinstance(event, Release):
+                    last = event.chunk
+                    yield event.chunk
+                elif isinstance(event, Cut):
+                    yield self._cut(last, tenant, event.verdict.value, guard.trajectory)
+                    return
+        except StreamCheckError:
+            # Only a custom checker raises (served guards fail open/closed by policy): fail closed.
+            yield self._cut(last, tenant, "error", guard.trajectory)
+        finally:
+            with contextlib.suppress(Exception):
+                await chunks.aclose()  # type: ignore[attr-defined]  # cancels the upstream request
+
+    def _cut(self, last: Body, tenant: str, verdict: str, trajectory: Sequence[float]) -> Body:
+        self._tel.metrics.record_stream_cut(tenant, self._stream.mode.value)
+        with self._tel.tracing.span(attr.SPAN_STREAM_CUT, {attr.PRIMEGUARD_GUARD_VERDICT: verdict,
+                                                           attr.PRIMEGUARD_WINDOW_RISK: list(trajectory)}):
+            pass
+        return {
+            "id": last.get("id", "chatcmpl-cut"), "object": "chat.completion.chunk",
+            "created": last.get("created", int(time.time())), "model": last.get("model", ""),
+            "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": "content_filter"}],
+        }

@@ -1,0 +1,50 @@
+"""Adapters from `Guard` objects to the windowed output guard's `Checker`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from primeguard.guards.chat_guard import ResponseText
+from primeguard.guards.protocol import Guard
+from primeguard.guards.settings import StreamSettings, blocking_verdicts
+from primeguard.guards.thresholds import Tolerance
+from primeguard.streaming.tokens import TokenizerLen
+from primeguard.streaming.window import Checker, WindowedOutputGuard
+from primeguard.verdicts import GuardResult
+
+
+def guards_checker(guards: Sequence[Guard], prompt: str | None = None) -> Checker:
+    """A checker that runs every output guard on a window, concurrently.
+
+    The window is sent as an assistant text answering `prompt`, so generative
+    guards judge it in context.  Guards wrapped by `resilient()` never raise:
+    their failures arrive as fail-open/closed results instead.
+    """
+
+    async def check(window: str) -> list[GuardResult]:
+        text = ResponseText(text=window, prompt=prompt)
+        answers = await asyncio.gather(*(guard.check([text]) for guard in guards))
+        return [result for answer in answers for result in answer]
+
+    return check
+
+
+def output_stream_guard(
+    settings: StreamSettings,
+    guards: Sequence[Guard],
+    *,
+    prompt: str | None = None,
+    tolerance: Tolerance = Tolerance.DEFAULT,
+    tokenizer_len: TokenizerLen | None = None,
+) -> WindowedOutputGuard:
+    """A fresh windowed guard for one answer stream, as the `guards.stream` config says."""
+    return WindowedOutputGuard(
+        guards_checker(guards, prompt),
+        mode=settings.mode,
+        window_tokens=settings.window_tokens,
+        stride_tokens=settings.stride_tokens,
+        tokenizer_len=tokenizer_len,
+        block_on=blocking_verdicts(tolerance),
+        max_pending_checks=0,  # the guarantee: stream_first leaks at most one stride
+    )

@@ -1,0 +1,89 @@
+"""What the windowed output guard yields and records, and what a checker may return."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from primeguard.verdicts import Category, GuardResult, Verdict
+
+T = TypeVar("T")
+
+
+class StreamMode(str, enum.Enum):
+    HOLD_BACK = "hold_back"
+    STREAM_FIRST = "stream_first"
+
+
+@dataclass(frozen=True, slots=True)
+class WindowCheck:
+    """A checker's answer for one window; `score` is its risk in [0, 1]."""
+
+    verdict: Verdict
+    score: float
+    categories: tuple[Category, ...] = ()
+
+
+CheckOutcome = Verdict | WindowCheck | GuardResult | Sequence[GuardResult]
+Checker = Callable[[str], Awaitable[CheckOutcome]]
+
+_VERDICT_SCORE = {Verdict.SAFE: 0.0, Verdict.CONTROVERSIAL: 0.5, Verdict.UNSAFE: 1.0}
+_SEVERITY = {Verdict.SAFE: 0, Verdict.CONTROVERSIAL: 1, Verdict.UNSAFE: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class WindowRecord:
+    """One checked window: tokens (start, end] of the answer, and what the checker said."""
+
+    index: int
+    start_token: int
+    end_token: int
+    verdict: Verdict
+    score: float
+    categories: tuple[Category, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Release(Generic[T]):
+    """Pass this chunk on to the client."""
+
+    chunk: T
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """Stop the stream here (send `finish_reason: content_filter`); always the last event."""
+
+    reason: str
+    verdict: Verdict
+    released_chars: int
+    window: WindowRecord
+
+
+GuardEvent = Release[T] | Cut
+
+
+class StreamCheckError(Exception):
+    """The window checker raised.  `held` are the chunks not yet released, in order:
+    to fail open, release them and keep reading the upstream iterator; to fail closed, cut."""
+
+    def __init__(self, message: str, *, released_chars: int, held: list[object]) -> None:
+        super().__init__(message)
+        self.released_chars = released_chars
+        self.held = held
+
+
+def to_window_check(outcome: CheckOutcome) -> WindowCheck:
+    """Normalise whatever a checker returns (a verdict, one or several guard results)."""
+    if isinstance(outcome, WindowCheck):
+        return outcome
+    if isinstance(outcome, Verdict):
+        return WindowCheck(outcome, _VERDICT_SCORE[outcome])
+    results = [outcome] if isinstance(outcome, GuardResult) else list(outcome)
+    verdict = max((r.verdict for r in results), key=_SEVERITY.__getitem__, default=Verdict.SAFE)
+    scores = [s for r in results for s in r.scores.values()]
+    score = max(scores) if scores else _VERDICT_SCORE[verdict]
+    categories = tuple(dict.fromkeys(c for r in results for c in r.flagged_categories))
+    return WindowCheck(verdict, score, categories)

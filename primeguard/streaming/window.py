@@ -1,0 +1,309 @@
+"""The windowed output guard: checks a streamed answer in overlapping token windows.
+
+Windows of `window_tokens` (W) end every `stride_tokens` (S) tokens of the
+accumulated text, so consecutive windows share W - S tokens; a last, partial
+window is checked at the end of the stream.  Two modes:
+
+* `hold_back`: a chunk is released only once every window that covers it
+  has passed, so nothing after the first unsafe token ever leaks.  The cost
+  is a release lag of W - S tokens (plus up to S waiting for a checkpoint).
+* `stream_first`: chunks are released at once; window checks run in the
+  background and a violation cuts the stream at the next chunk.  At most
+  `max_pending_checks` checks run behind the stream, so with checks faster
+  than a stride of generation the leak stays under one stride.
+
+One `WindowedOutputGuard` guards one stream; its `windows` and `trajectory`
+(one risk score per window, STAR-style) are read afterwards for traces.
+The guard never sees the stream's text in logs: records hold offsets only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from primeguard.streaming.events import (
+    Checker,
+    CheckOutcome,
+    Cut,
+    GuardEvent,
+    Release,
+    StreamCheckError,
+    StreamMode,
+    WindowCheck,
+    WindowRecord,
+    to_window_check,
+)
+from primeguard.streaming.tokens import TokenizerLen, TokenLedger
+from primeguard.verdicts import Verdict
+
+T = TypeVar("T")
+
+__all__ = [
+    "CheckOutcome",
+    "Checker",
+    "Cut",
+    "GuardEvent",
+    "Release",
+    "StreamCheckError",
+    "StreamMode",
+    "WindowCheck",
+    "WindowRecord",
+    "WindowedOutputGuard",
+    "to_window_check",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    index: int
+    start_token: int
+    end_token: int
+    start_char: int
+    end_char: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Held(Generic[T]):
+    chunk: T
+    end_char: int
+
+
+class WindowedOutputGuard:
+    """Guards one answer stream; create one per stream."""
+
+    def __init__(
+        self,
+        check: Checker,
+        *,
+        mode: StreamMode = StreamMode.HOLD_BACK,
+        window_tokens: int = 64,
+        stride_tokens: int = 16,
+        tokenizer_len: TokenizerLen | None = None,
+        block_on: frozenset[Verdict] = frozenset({Verdict.UNSAFE}),
+        max_pending_checks: int = 1,
+    ) -> None:
+        if not 1 <= stride_tokens <= window_tokens:
+            raise ValueError("need 1 <= stride_tokens <= window_tokens")
+        self._check = check
+        self.mode = mode
+        self._w = window_tokens
+        self._s = stride_tokens
+        self._block_on = block_on
+        # 0: wait at each stride boundary for that window's check, so at most one
+        # stride leaks whatever the checker's latency; >= 1: checks may run behind.
+        self._max_pending = max(0, max_pending_checks)
+        self._ledger = TokenLedger(tokenizer_len)
+        self._parts: list[str] = []  # the answer's text from char `_base` on
+        self._base = 0
+        self._next_end = stride_tokens
+        self._checked_to = 0  # last window end scheduled, in tokens
+        self._released_chars = 0
+        self._started = False
+        self.windows: list[WindowRecord] = []
+
+    @property
+    def trajectory(self) -> list[float]:
+        """Risk score per window, in window order."""
+        return [w.score for w in sorted(self.windows, key=lambda w: w.index)]
+
+    @property
+    def released_chars(self) -> int:
+        return self._released_chars
+
+    async def guard(
+        self, chunks: AsyncIterator[T], text_of: Callable[[T], str]
+    ) -> AsyncIterator[Release[T] | Cut]:
+        """Yield `Release(chunk)` in order, and at most one final `Cut`."""
+        if self._started:
+            raise RuntimeError("a WindowedOutputGuard guards one stream only")
+        self._started = True
+        run = self._hold_back if self.mode is StreamMode.HOLD_BACK else self._stream_first
+        async for event in run(chunks, text_of):
+            yield event
+
+    # -- hold_back -----------------------------------------------------------------
+
+    async def _hold_back(
+        self, chunks: AsyncIterator[T], text_of: Callable[[T], str]
+    ) -> AsyncIterator[Release[T] | Cut]:
+        held: deque[_Held[T]] = deque()
+        async for chunk in chunks:
+            self._feed(text_of(chunk))
+            held.append(_Held(chunk, self._ledger.length))
+            spans = self._due_spans()
+            if not spans:
+                continue
+            cut = await self._run_checks(spans, self._texts(spans), [h.chunk for h in held])
+            if cut is not None:
+                yield cut
+                return
+            frontier = self._ledger.end_of(spans[-1].end_token + self._s - self._w)
+            while held and held[0].end_char <= frontier:
+                yield self._release(held.popleft())
+        self._ledger.finish()
+        final = self._final_span()
+        if final is not None:
+            cut = await self._run_checks([final], self._texts([final]), [h.chunk for h in held])
+            if cut is not None:
+                yield cut
+                return
+        while held:
+            yield self._release(held.popleft())
+
+    # -- stream_first --------------------------------------------------------------
+
+    async def _stream_first(
+        self, chunks: AsyncIterator[T], text_of: Callable[[T], str]
+    ) -> AsyncIterator[Release[T] | Cut]:
+        pending: deque[asyncio.Task[Cut | None]] = deque()
+        try:
+            async for chunk in chunks:
+                self._feed(text_of(chunk))
+                spans = self._due_spans()
+                cut = await self._schedule(pending, spans, held=[chunk]) if spans else None
+                if cut is None:
+                    cut = await self._harvest(pending, block=False, held=[chunk])
+                if cut is not None:
+                    yield cut
+                    return
+                yield self._release(_Held(chunk, self._ledger.length))
+            self._ledger.finish()
+            final = self._final_span()
+            if final is not None:
+                pending.append(
+                    asyncio.create_task(self._run_checks([final], self._texts([final]), []))
+                )
+            cut = await self._harvest(pending, block=True, held=[])
+            if cut is not None:
+                yield cut
+        finally:
+            for task in pending:
+                task.cancel()
+
+    async def _schedule(
+        self, pending: deque[asyncio.Task[Cut | None]], spans: list[_Span], held: list[object]
+    ) -> Cut | None:
+        """Start checking `spans`, first waiting while too many checks run behind the stream."""
+        while len(pending) >= max(1, self._max_pending):
+            cut = await self._settle(pending.popleft(), held)
+            if cut is not None:
+                return cut
+        pending.append(asyncio.create_task(self._run_checks(spans, self._texts(spans), [])))
+        if self._max_pending == 0:
+            return await self._settle(pending.popleft(), held)
+        await asyncio.sleep(0)  # let a fast checker finish before the next chunk
+        return None
+
+    async def _harvest(
+        self, pending: deque[asyncio.Task[Cut | None]], *, block: bool, held: list[object]
+    ) -> Cut | None:
+        while pending and (block or pending[0].done()):
+            cut = await self._settle(pending.popleft(), held)
+            if cut is not None:
+                return cut
+        return None
+
+    async def _settle(self, task: asyncio.Task[Cut | None], held: list[object]) -> Cut | None:
+        try:
+            cut = await task
+        except StreamCheckError as exc:
+            raise StreamCheckError(
+                str(exc), released_chars=self._released_chars, held=held
+            ) from exc.__cause__
+        # The cut takes effect now, after whatever was released while it was checked.
+        return (
+            None if cut is None else dataclasses.replace(cut, released_chars=self._released_chars)
+        )
+
+    # -- shared --------------------------------------------------------------------
+
+    def _feed(self, delta: str) -> None:
+        if delta:
+            self._ledger.feed(delta)
+            self._parts.append(delta)
+
+    def _release(self, held: _Held[T]) -> Release[T]:
+        self._released_chars = held.end_char
+        return Release(held.chunk)
+
+    def _due_spans(self) -> list[_Span]:
+        spans = []
+        while self._ledger.count >= self._next_end:
+            spans.append(self._span(self._next_end, self._ledger.end_of(self._next_end)))
+            self._next_end += self._s
+        return spans
+
+    def _final_span(self) -> _Span | None:
+        if self._ledger.count <= self._checked_to:
+            return None
+        return self._span(self._ledger.count, self._ledger.length)
+
+    def _span(self, end_token: int, end_char: int) -> _Span:
+        start_token = max(0, end_token - self._w)
+        self._checked_to = end_token
+        index = (end_token + self._s - 1) // self._s - 1
+        return _Span(index, start_token, end_token, self._ledger.end_of(start_token), end_char)
+
+    def _texts(self, spans: list[_Span]) -> list[str]:
+        """The windows' texts; then drop text no later window can start in (keeps joins O(W))."""
+        text = "".join(self._parts)
+        texts = [text[span.start_char - self._base : span.end_char - self._base] for span in spans]
+        # Later windows start at token >= checked_to + 1 - W (the final one may be short).
+        keep_from = self._ledger.end_of(max(0, self._checked_to + 1 - self._w))
+        self._parts = [text[keep_from - self._base :]]
+        self._base = keep_from
+        return texts
+
+    async def _run_checks(
+        self, spans: list[_Span], texts: list[str], held: list[object]
+    ) -> Cut | None:
+        """Check the windows concurrently; the first blocking one (in order) becomes the cut."""
+        try:
+            outcomes = await _check_all(self._check, texts)
+        except Exception as exc:
+            raise StreamCheckError(
+                f"window check failed: {type(exc).__name__}",
+                released_chars=self._released_chars,
+                held=held,
+            ) from exc
+        cut = None
+        for span, outcome in zip(spans, outcomes, strict=True):
+            result = to_window_check(outcome)
+            record = WindowRecord(
+                span.index,
+                span.start_token,
+                span.end_token,
+                result.verdict,
+                result.score,
+                result.categories,
+            )
+            self.windows.append(record)
+            if cut is None and result.verdict in self._block_on:
+                cut = Cut(
+                    f"output window {span.index} is {result.verdict.value}",
+                    result.verdict,
+                    self._released_chars,
+                    record,
+                )
+        return cut
+
+
+async def _check_all(check: Checker, texts: list[str]) -> list[CheckOutcome]:
+    """One window is awaited directly (no extra task, so a fast check ends in one step)."""
+    if len(texts) == 1:
+        return [await check(texts[0])]
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_call(check, text)) for text in texts]
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0]  # keeps the checker's own exception as cause
+    return [task.result() for task in tasks]
+
+
+async def _call(check: Checker, text: str) -> CheckOutcome:
+    return await check(text)

@@ -1,0 +1,149 @@
+"""Guard classifiers in the request path: input refusal, escalation, output cuts, tool calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import openai
+import pytest
+
+from tests.api.conftest import proxy_config, start_proxy
+from tests.fakes.guard import FakeTEIGuard
+from tests.fakes.upstream import DIRECT, FakeUpstream, ServerThread
+
+REFUSAL = "I'm sorry, but I can't help with that request."
+
+
+@pytest.fixture(scope="module")
+def tei() -> Iterator[tuple[FakeTEIGuard, ServerThread]]:
+    guard = FakeTEIGuard()
+    with ServerThread(guard) as server:
+        yield guard, server
+
+
+def _guarded_config(fake: FakeUpstream, url: str, mode: str) -> dict:  # type: ignore[type-arg]
+    tenants = [{"name": "open", "api_keys": ["sk-open"]},
+               {"name": "strict", "api_keys": ["sk-strict"], "tolerance": "strict"},
+               {"name": "loose", "api_keys": ["sk-loose"], "tolerance": "loose"}]
+    return proxy_config(fake, tenants=tenants, guards={
+        "input": ["tei"], "output": ["tei"],
+        "definitions": {"tei": {"kind": "tei", "url": url, "fail_mode": "closed", "timeout_s": 2,
+                                "labels": {"MALICIOUS": "violence", "BENIGN": None}}},
+        "stream": {"mode": mode, "window_tokens": 8, "stride_tokens": 4},
+    })
+
+
+@pytest.fixture(scope="module", params=["hold_back", "stream_first"])
+def guarded(request: pytest.FixtureRequest, fake: FakeUpstream,
+            tei: tuple[FakeTEIGuard, ServerThread]) -> Iterator[tuple[str, ServerThread]]:
+    with start_proxy(_guarded_config(fake, tei[1].url, request.param)) as server:
+        yield request.param, server
+
+
+def _client(server: ServerThread, key: str = "sk-open") -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{server.url}/v1", api_key=key, max_retries=0)
+
+
+def test_unsafe_input_is_refused_before_any_answer(guarded: tuple[str, ServerThread], fake: FakeUpstream) -> None:
+    raw = _client(guarded[1]).chat.completions.with_raw_response.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "how to make a BOMB"}])
+    assert raw.headers["x-primeguard-route"] == "direct_violation"
+    assert raw.headers["x-primeguard-route-source"] == "input_guard"
+    assert raw.parse().choices[0].message.content == REFUSAL
+    assert not fake.of_kind("answer")
+
+
+@pytest.mark.parametrize("key,route", [("sk-open", "potential_violation"), ("sk-strict", "direct_violation"),
+                                       ("sk-loose", "no_to_minimal_risk")])
+def test_controversial_input_follows_tenant_tolerance(guarded: tuple[str, ServerThread], fake: FakeUpstream,
+                                                      key: str, route: str) -> None:
+    raw = _client(guarded[1], key).chat.completions.with_raw_response.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "MAYBE this is fine"}])
+    assert raw.headers["x-primeguard-route"] == route
+
+
+def test_unsafe_stream_is_cut_with_content_filter(guarded: tuple[str, ServerThread], fake: FakeUpstream) -> None:
+    mode, server = guarded
+    words = [f"w{i}" for i in range(12)] + ["BOMB"] + [f"after{i}" for i in range(60)]
+    fake.script.answer_text = " ".join(words)
+    fake.script.chunk_delay = 0.01
+    chunks = list(_client(server).chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "tell me a story"}], stream=True))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert chunks[-1].choices[0].finish_reason == "content_filter"
+    leaked = [w for w in text.split() if w == "BOMB" or w.startswith("after")]
+    if mode == "hold_back":
+        assert leaked == []  # nothing from the first unsafe token on
+    else:
+        assert len(leaked) <= 4  # at most one stride
+    assert "w0" in text
+    answer = fake.of_kind("answer")[0]
+    assert not answer.completed  # the upstream was cancelled, not drained
+
+
+def test_stream_ends_with_done_after_a_cut(guarded: tuple[str, ServerThread], fake: FakeUpstream) -> None:
+    fake.script.answer_text = "fine fine fine fine BOMB more more more more more more more more"
+    with httpx.stream("POST", f"{guarded[1].url}/v1/chat/completions", headers={"authorization": "Bearer sk-open"},
+                      json={"model": "fake-gpt", "stream": True,
+                            "messages": [{"role": "user", "content": "hi"}]}) as response:
+        body = response.read().decode()
+    assert '"finish_reason":"content_filter"' in body
+    assert body.rstrip().endswith("data: [DONE]")
+
+
+def test_safe_stream_passes_whole(guarded: tuple[str, ServerThread], fake: FakeUpstream) -> None:
+    fake.script.answer_text = " ".join(f"word{i}" for i in range(30))
+    chunks = list(_client(guarded[1]).chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "count"}], stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == fake.script.answer_text
+    assert chunks[-1].choices[0].finish_reason == "stop"
+
+
+def test_unsafe_whole_answer_is_replaced(guarded: tuple[str, ServerThread], fake: FakeUpstream) -> None:
+    fake.script.answer_text = "Sure, here is how to build a BOMB: step one..."
+    completion = _client(guarded[1]).chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "tell me a story"}])
+    assert completion.choices[0].message.content == REFUSAL
+    assert completion.choices[0].finish_reason == "content_filter"
+
+
+def test_tool_call_arguments_are_checked(guarded: tuple[str, ServerThread], fake: FakeUpstream,
+                                         tei: tuple[FakeTEIGuard, ServerThread]) -> None:
+    fake.script.answer_tool_call = {"name": "send_email", "arguments": '{"body": "instructions for a BOMB"}'}
+    completion = _client(guarded[1]).chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "email my friend"}])
+    assert completion.choices[0].finish_reason == "content_filter"
+    assert not completion.choices[0].message.tool_calls
+    assert any("send_email" in t for t in tei[0].seen)
+
+
+def test_reevaluated_answer_is_output_checked(guarded: tuple[str, ServerThread], fake: FakeUpstream) -> None:
+    fake.script.judge_default = DIRECT.replace("direct_violation", "potential_violation")
+    fake.script.reevaluation_default = '{"reevaluation": "ok", "final_response": "the BOMB recipe is..."}'
+    completion = _client(guarded[1]).chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "hmm"}])
+    assert completion.choices[0].message.content == REFUSAL
+    assert completion.choices[0].finish_reason == "content_filter"
+
+
+def test_moderations_endpoint_with_the_openai_client(guarded: tuple[str, ServerThread]) -> None:
+    result = _client(guarded[1]).moderations.create(input=["a BOMB threat", "a kind word", "MAYBE"])
+    flagged = [r.flagged for r in result.results]
+    assert flagged == [True, False, False]
+    assert result.results[0].categories.violence is True
+    assert result.results[0].category_scores.violence > 0.9
+    assert _client(guarded[1], "sk-strict").moderations.create(input="MAYBE").results[0].flagged is True
+
+
+@pytest.mark.parametrize("body,param", [({}, "input"), ({"input": 5}, "input"), ({"input": []}, "input")])
+def test_moderations_bad_input_is_400(guarded: tuple[str, ServerThread], body: dict, param: str) -> None:  # type: ignore[type-arg]
+    response = httpx.post(f"{guarded[1].url}/v1/moderations", json=body, headers={"authorization": "Bearer sk-open"})
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == param
+
+
+def test_moderations_without_guards_is_503(proxy: ServerThread) -> None:
+    response = httpx.post(f"{proxy.url}/v1/moderations", json={"input": "x"})
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "not_configured"
