@@ -29,6 +29,21 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _guard_server(args: argparse.Namespace) -> int:
+    from primeguard.guards.server import run_guard_server
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    run_guard_server(args.model, args.host, args.port, max_batch_size=args.max_batch_size,
+                     max_wait_ms=args.max_wait_ms, device=args.device)
+    return 0
+
+
+def _train_guard(argv: list[str]) -> int:
+    from primeguard.guards.training import main as train_main
+
+    return train_main(argv)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="primeguard", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -39,10 +54,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=4000)
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(func=_serve)
+
+    guard = sub.add_parser("guard-server", help="serve a sequence-classification guard over /predict (TEI protocol)")
+    guard.add_argument("--model", required=True, help="a transformers model directory")
+    guard.add_argument("--host", default="127.0.0.1")
+    guard.add_argument("--port", type=int, default=8080)
+    guard.add_argument("--max-batch-size", type=int, default=32)
+    guard.add_argument("--max-wait-ms", type=float, default=5.0)
+    guard.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ...; default: CUDA when present")
+    guard.set_defaults(func=_guard_server)
+
+    sub.add_parser("train-guard", help="train the in-process guard heads (see --help)", add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train-guard"]:  # its own argparse owns the flags
+        return _train_guard(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     code: int = args.func(args)
