@@ -54,7 +54,7 @@ class Prefetch:
         try:
             async for item in source:
                 await self._queue.put(item)
-        except Exception as exc:  # handed to the reader, who maps it
+        except Exception as exc:  # noqa: BLE001  # handed to the reader, who maps it
             await self._queue.put(exc)
         finally:
             self._queue.put_nowait(_END)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -23,9 +22,12 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"primeguard: config error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from primeguard.telemetry.audit import configure_logging
+
+    configure_logging(args.log_level.upper(), json=args.log_format == "json")
+    # log_config=None: uvicorn logs through the root logger, in the same format.
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
-                access_log=False, timeout_graceful_shutdown=10)
+                log_config=None, access_log=False, timeout_graceful_shutdown=10)
     return 0
 
 
@@ -53,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=4000)
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--log-format", default="json", choices=["json", "text"],
+                       help="json: one object per line (audit lines included); text: for a terminal")
     serve.set_defaults(func=_serve)
 
     guard = sub.add_parser("guard-server", help="serve a sequence-classification guard over /predict (TEI protocol)")

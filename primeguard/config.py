@@ -99,6 +99,7 @@ class TenantSettings(_Frozen):
     shadow: bool = Field(default=False, description="compute decisions but never enforce them")
     tolerance: Literal["strict", "default", "loose"] | None = Field(
         default=None, description="guard tolerance: strict treats controversial as unsafe, loose as safe")
+    capture_content: bool = Field(default=False, description="allow prompt text in this tenant's spans")
     rate_limit_rpm: int | None = Field(default=None, ge=1, description="requests per minute; shared via Redis")
 
     @field_validator("api_keys")

@@ -19,8 +19,15 @@ from primeguard.guards.protocol import Guard
 from primeguard.guards.thresholds import Tolerance, apply_tolerance
 from primeguard.routing.hardening import message_text
 from primeguard.routing.judge import JudgeRequest, JudgeUnavailable, RouteJudge
-from primeguard.verdicts import DecisionSource, GuardResult, GuardText, Route, RouteDecision, TextRole, Verdict
-
+from primeguard.verdicts import (
+    DecisionSource,
+    GuardResult,
+    GuardText,
+    Route,
+    RouteDecision,
+    TextRole,
+    Verdict,
+)
 
 #: Route selection plus the input guards' verdicts: exactly what the decision cache stores.
 Decision = CachedDecision

@@ -6,6 +6,7 @@
     ├── ClientError                 the caller's mistake (4xx)
     │   ├── InvalidRequest          400 invalid_request_error
     │   ├── AuthenticationFailed    401 authentication_error
+    │   ├── AdminDisabled           403 (no master key configured)
     │   ├── ModelNotFound           404 model_not_found
     │   ├── PayloadTooLarge         413 request_too_large
     │   └── RateLimited             429 rate_limit_exceeded
@@ -60,6 +61,12 @@ class AuthenticationFailed(ClientError):
     status_code = 401
     error_type = "authentication_error"
     code = "invalid_api_key"
+
+
+class AdminDisabled(ClientError):
+    status_code = 403
+    error_type = "permission_error"
+    code = "admin_disabled"
 
 
 class ModelNotFound(ClientError):

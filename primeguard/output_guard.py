@@ -27,7 +27,6 @@ from primeguard.streaming.checks import guards_checker, output_stream_guard
 from primeguard.streaming.events import StreamCheckError
 from primeguard.telemetry import attributes as attr
 from primeguard.telemetry.bundle import Telemetry
-from primeguard.telemetry.metrics import Step
 from primeguard.upstream.protocol import Body
 from primeguard.verdicts import GuardResult, Verdict
 
@@ -74,11 +73,8 @@ class OutputGuard:
         """True when `text` may be shown."""
         if not self._guards or not text:
             return True
-        with self._tel.step(Step.OUTPUT_GUARD, attr.SPAN_OUTPUT_GUARD_WINDOW) as span:
-            results = await guards_checker(self._guards, prompt)(text)
-            verdict = _worst(results, tolerance)
-            span.set_attribute(attr.PRIMEGUARD_GUARD_VERDICT, verdict.value)
-        return verdict not in blocking_verdicts(tolerance)
+        results = await guards_checker(self._guards, prompt)(text)  # each guard traces its check
+        return _worst(results, tolerance) not in blocking_verdicts(tolerance)
 
     async def check_body(self, body: Body, prompt: str | None, tolerance: Tolerance, refusal: str,
                          tenant: str) -> Body:

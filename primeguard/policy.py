@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from primeguard.config import Settings, TenantSettings
-from primeguard.errors import AuthenticationFailed, ConfigError
+from primeguard.errors import AdminDisabled, AuthenticationFailed, ConfigError
 from primeguard.guards.thresholds import Tolerance
 from primeguard.routing.templates import GuidelineSet, RouteTemplates
 
@@ -31,6 +31,7 @@ class Policy:
     shadow: bool = False
     rate_limit_rpm: int | None = None
     tolerance: Tolerance = Tolerance.DEFAULT
+    capture_content: bool = False
 
 
 class PolicyBook:
@@ -56,6 +57,7 @@ class PolicyBook:
                 shadow=tenant.shadow,
                 rate_limit_rpm=tenant.rate_limit_rpm,
                 tolerance=Tolerance(tenant.tolerance) if tenant.tolerance else default_tolerance,
+                capture_content=tenant.capture_content,
             )
             self._policies[tenant.name] = policy
             self._by_digest.extend((digest, policy) for digest in tenant.api_keys)
@@ -63,6 +65,14 @@ class PolicyBook:
     @property
     def auth_enabled(self) -> bool:
         return self._auth
+
+    def authenticate_admin(self, api_key: str | None, master_digest: str | None) -> None:
+        """Admin endpoints need the master key; without one configured they are closed."""
+        if master_digest is None:
+            raise AdminDisabled("Admin endpoints are disabled: set general_settings.master_key.")
+        digest = hashlib.sha256((api_key or "").encode()).hexdigest()
+        if not api_key or not secrets.compare_digest(digest, master_digest):
+            raise AuthenticationFailed("This endpoint needs the master key.")
 
     def policies(self) -> Mapping[str, Policy]:
         return self._policies

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from typing import Any, ContextManager, Protocol, TypeVar
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import TypeVar
 
 from primeguard.routing.judge import RouteJudge
 from primeguard.upstream.registry import ModelTarget
@@ -13,17 +13,6 @@ T = TypeVar("T")
 
 #: Picks the judge implementation for a judge model (LLM JSON or label likelihood).
 JudgeFactory = Callable[[ModelTarget], RouteJudge]
-
-
-class Spans(Protocol):
-    """Opens one tracing span per pipeline step (no-op when tracing is off)."""
-
-    def span(self, name: str, attributes: Mapping[str, Any] | None = None) -> ContextManager[Any]: ...
-
-
-class NoSpans:
-    def span(self, name: str, attributes: Mapping[str, Any] | None = None) -> ContextManager[Any]:
-        return contextlib.nullcontext()
 
 
 async def stream_of(items: Iterable[T]) -> AsyncIterator[T]:

@@ -91,6 +91,7 @@ def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Sta
         Route("/healthz", endpoints.healthz, methods=["GET"]),
         Route("/readyz", endpoints.readyz, methods=["GET"]),
         Route("/metrics", endpoints.metrics, methods=["GET"]),
+        Route("/admin/status", endpoints.admin_status, methods=["GET"]),
     ]
     app = Starlette(
         routes=routes,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from dataclasses import asdict
 import time
 from typing import Any
 
@@ -21,7 +22,8 @@ from primeguard.server.streaming import SSEResponse
 from primeguard.server.wiring import Proxy
 from primeguard.telemetry import attributes as attr
 from primeguard.telemetry.audit import AuditRecord, GuardVerdict
-from primeguard.telemetry.tracing import extract_context, route_attributes
+from primeguard.routing.hardening import latest_user_text
+from primeguard.telemetry.tracing import content_attributes, extract_context, route_attributes
 from primeguard.verdicts import GuardText, TextRole, Verdict
 
 
@@ -81,6 +83,9 @@ async def chat_completions(request: Request) -> Response:
             model = chat.model
             span.set_attributes({attr.PRIMEGUARD_TENANT: policy.tenant, attr.GEN_AI_REQUEST_MODEL: chat.model,
                                  attr.PRIMEGUARD_SHADOW: policy.shadow})
+            # Prompt text reaches a span only if both the deployment and the tenant opted in.
+            span.set_attributes(content_attributes(latest_user_text(raw["messages"]),
+                                                   tel.tracing.capture_content and policy.capture_content))
             result = await proxy.pipeline.chat(raw, chat, policy, RequestContext(request_id=request_id))
             span.set_attributes(route_attributes(result.decision.route))
         except Exception as exc:
@@ -150,6 +155,26 @@ async def moderations(request: Request) -> Response:
     batches = await asyncio.gather(*(guard.check(texts) for guard in proxy.input_guards))
     merged = [merge_results([batch[i] for batch in batches]) for i in range(len(texts))]
     body = to_openai_moderation(merged, moderation.model, flag_controversial=policy.tolerance is Tolerance.STRICT)
+    return JSONResponse(body)
+
+
+async def admin_status(request: Request) -> Response:
+    """Tenants, policy versions, guards and cache health; master key only. No secrets."""
+    proxy = _proxy(request)
+    proxy.policies.authenticate_admin(api_key_from(request), proxy.settings.general_settings.master_key)
+    tenants = [
+        {"name": p.tenant, "guidelines": p.guidelines.name, "guidelines_version": p.guidelines.version,
+         "shadow": p.shadow, "explain": p.explain, "tolerance": p.tolerance.value, "rate_limit_rpm": p.rate_limit_rpm}
+        for p in proxy.policies.policies().values()
+    ]
+    cache = proxy.store.cache
+    body = {
+        "routes_version": proxy.templates.version,
+        "tenants": tenants,
+        "models": list(proxy.registry.targets),
+        "guards": {name: guard.version for name, guard in proxy.guards.items()},
+        "cache": {"backend": cache.backend, "reachable": await cache.ping(), **asdict(cache.stats.snapshot())},
+    }
     return JSONResponse(body)
 
 

@@ -37,7 +37,7 @@ class SSEResponse:
         body = asyncio.create_task(self._send_body(send))
         watcher = asyncio.create_task(self._wait_disconnect(receive))
         try:
-            done, _ = await asyncio.wait({body, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({body, watcher}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for task in (body, watcher):
                 task.cancel()

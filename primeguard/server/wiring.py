@@ -5,33 +5,35 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from dataclasses import dataclass, field
 
 from primeguard.cache import RateLimiter, build_cache, build_rate_limiter, parse_cache_settings
 from primeguard.config import Settings, resolve_secret
+from primeguard.decision import Decider
 from primeguard.decision_cache import DecisionStore
 from primeguard.errors import ConfigError
-from primeguard.telemetry.metrics import CacheResult
-from primeguard.decision import Decider
+from primeguard.guards.http_client import make_guard_client
 from primeguard.guards.protocol import Guard
 from primeguard.guards.served import build_guards
-from primeguard.guards.http_client import make_guard_client
 from primeguard.guards.settings import InProcessDefinition, parse_guards
 from primeguard.guards.thresholds import Threshold
+from primeguard.guards.traced import TracedGuard
 from primeguard.output_guard import OutputGuard
-from primeguard.telemetry.tracing import inject_headers
 from primeguard.pipeline import Pipeline
 from primeguard.policy import PolicyBook
 from primeguard.routing.judge import LLMRouteJudge, RouteJudge
 from primeguard.routing.likelihood import LikelihoodRouteJudge
 from primeguard.routing.templates import RouteTemplates, load_guidelines, load_route_templates
 from primeguard.telemetry.bundle import Telemetry
+from primeguard.telemetry.metrics import CacheResult
+from primeguard.telemetry.tracing import inject_headers
 from primeguard.upstream.openai_http import shared_client
 from primeguard.upstream.protocol import ChoiceScorer
 from primeguard.upstream.registry import ModelRegistry, ModelTarget
+from primeguard.verdicts import TextRole
 
 log = logging.getLogger("primeguard")
 
@@ -49,7 +51,7 @@ class Proxy:
     limiter: RateLimiter
     telemetry: Telemetry = field(default_factory=Telemetry)
     guards: dict[str, Guard] = field(default_factory=dict)
-    input_guards: tuple[Guard, ...] = ()
+    input_guards: tuple[Guard, ...] = ()  # traced views of `guards`
     guard_client: httpx.AsyncClient | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     _warmups: list[asyncio.Task[None]] = field(default_factory=list)
@@ -67,7 +69,7 @@ class Proxy:
         self.telemetry.shutdown()
 
 
-def judge_factory(settings: Settings, templates: RouteTemplates) -> "JudgeFactoryImpl":
+def judge_factory(settings: Settings, templates: RouteTemplates) -> JudgeFactoryImpl:
     return JudgeFactoryImpl(settings, templates)
 
 
@@ -111,8 +113,9 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
     guards: dict[str, Guard] = dict(build_guards(
         guard_settings, guard_client, inprocess=_inprocess_guard(guard_settings.threshold_overrides()),
         headers_factory=lambda: dict(inject_headers({}))))
-    input_guards = tuple(guards[n] for n in guard_settings.input)
-    output = OutputGuard(tuple(guards[n] for n in guard_settings.output), guard_settings.stream, telemetry)
+    input_guards = tuple(TracedGuard(guards[n], telemetry, TextRole.INPUT) for n in guard_settings.input)
+    output_guards = tuple(TracedGuard(guards[n], telemetry, TextRole.OUTPUT) for n in guard_settings.output)
+    output = OutputGuard(output_guards, guard_settings.stream, telemetry)
     decider = Decider(input_guards, settings.routing.on_judge_error)
     raw_cache = dict(settings.cache)
     try:

@@ -22,9 +22,7 @@ from primeguard.upstream.protocol import Body, Headers
 
 #: Request keys litellm takes as named arguments; anything else goes in extra_body.
 _KNOWN = frozenset(
-    "messages temperature top_p n stream stream_options stop max_tokens max_completion_tokens "
-    "presence_penalty frequency_penalty logit_bias user response_format seed tools tool_choice "
-    "parallel_tool_calls logprobs top_logprobs reasoning_effort metadata".split()
+    ["messages", "temperature", "top_p", "n", "stream", "stream_options", "stop", "max_tokens", "max_completion_tokens", "presence_penalty", "frequency_penalty", "logit_bias", "user", "response_format", "seed", "tools", "tool_choice", "parallel_tool_calls", "logprobs", "top_logprobs", "reasoning_effort", "metadata"]
 )
 
 
