@@ -53,6 +53,8 @@ class LiteLLMParams(BaseModel):
     api_key: str | None = Field(default=None, description="key, or os.environ/NAME")
     timeout: float = Field(default=60.0, gt=0, description="seconds before an upstream call times out")
     max_retries: int = Field(default=2, ge=0, le=10, description="retries on 429/5xx with backoff")
+    direct_http: bool | None = Field(
+        default=None, description="OpenAI-compatible upstreams take a pooled-httpx path; false forces litellm")
 
     @field_validator("api_key")
     @classmethod

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from primeguard.guards.protocol import Guard
 from primeguard.guards.settings import StreamSettings, blocking_verdicts
@@ -45,7 +45,8 @@ def delta_text(chunk: Mapping[str, Any]) -> str:
 
 
 def message_text(message: Mapping[str, Any]) -> str:
-    text = message.get("content") if isinstance(message.get("content"), str) else ""
+    content = message.get("content")
+    text = content if isinstance(content, str) else ""
     for call in message.get("tool_calls") or []:
         fn = call.get("function") or {}
         text += f"\n{fn.get('name', '')}({fn.get('arguments', '')})"
@@ -73,7 +74,7 @@ class OutputGuard:
         """True when `text` may be shown."""
         if not self._guards or not text:
             return True
-        results = await guards_checker(self._guards, prompt)(text)  # each guard traces its check
+        results = cast(list[GuardResult], await guards_checker(self._guards, prompt)(text))  # each guard traces
         return _worst(results, tolerance) not in blocking_verdicts(tolerance)
 
     async def check_body(self, body: Body, prompt: str | None, tolerance: Tolerance, refusal: str,

@@ -1,12 +1,14 @@
 """The only module that imports litellm: translation to its 100+ providers.
 
-litellm is imported lazily, on the first call to a non-OpenAI provider, so a
-proxy whose upstreams all speak the OpenAI API never pays its import time.
+litellm is imported when the first litellm-backed model is configured (at
+start-up, never inside a request: the import takes seconds), so a proxy whose
+upstreams all speak the OpenAI API never pays for it.
 Its exceptions are mapped to ours here and nowhere else.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +22,11 @@ from primeguard.errors import (
 from primeguard.telemetry.tracing import inject_headers
 from primeguard.upstream.protocol import Body, Headers
 
+# litellm fetches a model cost map from the internet at import unless told not to;
+# a proxy must start the same with no network.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("LITELLM_TELEMETRY", "False")
+
 #: Request keys litellm takes as named arguments; anything else goes in extra_body.
 _KNOWN = frozenset(
     ["messages", "temperature", "top_p", "n", "stream", "stream_options", "stop", "max_tokens", "max_completion_tokens", "presence_penalty", "frequency_penalty", "logit_bias", "user", "response_format", "seed", "tools", "tool_choice", "parallel_tool_calls", "logprobs", "top_logprobs", "reasoning_effort", "metadata"]
@@ -27,7 +34,7 @@ _KNOWN = frozenset(
 
 
 def _map_exception(exc: Exception) -> UpstreamError:
-    import litellm
+    from litellm import exceptions as litellm
 
     status = getattr(exc, "status_code", None)
     if isinstance(exc, litellm.Timeout):
@@ -48,6 +55,7 @@ class LiteLLMUpstream:
         # params are the model entry's litellm_params: model, api_base, api_key, timeout, ...
         self._params = {k: v for k, v in params.items() if v is not None}
         self._params["num_retries"] = self._params.pop("max_retries", 2)
+        import litellm  # noqa: F401  # at start-up, not on the first request
 
     def _kwargs(self, body: Body, headers: Headers | None, stream: bool) -> dict[str, Any]:
         kwargs = {k: v for k, v in body.items() if k in _KNOWN}

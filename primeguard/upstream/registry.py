@@ -41,7 +41,8 @@ def build_upstream(params: LiteLLMParams, client: httpx.AsyncClient) -> Upstream
         from primeguard.upstream.local_model import LocalChatModel
 
         return LocalUpstream(LocalChatModel(params.provider_model))
-    if provider in OPENAI_COMPATIBLE and (params.api_base or provider == "openai"):
+    direct = params.direct_http if params.direct_http is not None else provider in OPENAI_COMPATIBLE
+    if direct and (params.api_base or provider == "openai"):
         from primeguard.upstream.openai_http import OpenAICompatibleUpstream
 
         return OpenAICompatibleUpstream(
@@ -54,7 +55,7 @@ def build_upstream(params: LiteLLMParams, client: httpx.AsyncClient) -> Upstream
         )
     from primeguard.upstream.litellm_adapter import LiteLLMUpstream
 
-    return LiteLLMUpstream(params.model_dump())
+    return LiteLLMUpstream(params.model_dump(exclude={"direct_http"}))
 
 
 class ModelRegistry:
