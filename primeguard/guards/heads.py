@@ -1,0 +1,64 @@
+"""Per-category guard heads: one small MLP per harm category plus one for "unsafe overall".
+
+Protect-style: each head is trained on its own targets (with masking for
+unknown labels) and thresholded on its own.  They are stored stacked so that
+inference is two batched matrix products in numpy; torch is needed only to
+train them.  Weights live in a safetensors file next to `thresholds.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from primeguard.verdicts import Category
+
+OVERALL = "unsafe"
+HEAD_NAMES: tuple[str, ...] = (*(c.value for c in Category), OVERALL)
+TENSORS = ("w1", "b1", "w2", "b2")
+
+
+@dataclass(frozen=True)
+class GuardHeads:
+    """Stacked heads: w1 [K, D, H], b1 [K, H], w2 [K, H], b2 [K]; K = len(HEAD_NAMES)."""
+
+    w1: np.ndarray
+    b1: np.ndarray
+    w2: np.ndarray
+    b2: np.ndarray
+
+    def scores(self, embeddings: np.ndarray) -> np.ndarray:
+        """Sigmoid scores [N, K] for L2-normalised embeddings [N, D]."""
+        k, d, h = self.w1.shape
+        flat = self.w1.transpose(1, 0, 2).reshape(d, k * h)
+        hidden = np.maximum((embeddings @ flat).reshape(-1, k, h) + self.b1, 0.0)
+        logits = (hidden * self.w2).sum(-1) + self.b2
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(logits, -40.0, 40.0)))
+        return out
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for name in TENSORS:
+            h.update(np.ascontiguousarray(getattr(self, name), dtype=np.float32).tobytes())
+        return h.hexdigest()
+
+    def save(self, path: Path) -> None:
+        from safetensors.numpy import save_file
+
+        tensors = {n: np.ascontiguousarray(getattr(self, n), dtype=np.float32) for n in TENSORS}
+        save_file(tensors, str(path), metadata={"heads": ",".join(HEAD_NAMES)})
+
+    @classmethod
+    def load(cls, path: Path) -> GuardHeads:
+        from safetensors import safe_open
+        from safetensors.numpy import load_file
+
+        with safe_open(str(path), framework="numpy") as f:
+            names = (f.metadata() or {}).get("heads", "")
+        if names != ",".join(HEAD_NAMES):
+            raise ValueError(f"{path}: heads {names!r} do not match {HEAD_NAMES}")
+        t = load_file(str(path))
+        return cls(t["w1"], t["b1"], t["w2"], t["b2"])

@@ -1,0 +1,165 @@
+"""`InProcessGuard`: MiniLM embeddings + per-category heads, in this process, on CPU.
+
+The embedded default guard.  `check` never blocks the event loop: texts from
+concurrent calls are gathered by a `DynamicBatcher` and embedded in its
+worker thread.  The encoder loads lazily, in that thread, on the first batch.
+Both roles (user input, assistant output) go through the same heads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from primeguard.guards.batcher import DynamicBatcher
+from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads
+from primeguard.guards.modelcard import THRESHOLDS, WEIGHTS
+from primeguard.guards.protocol import GuardUnavailable
+from primeguard.guards.thresholds import (
+    Threshold,
+    Tolerance,
+    apply_thresholds,
+    load_thresholds,
+    merge_thresholds,
+)
+from primeguard.verdicts import Category, GuardResult, GuardText
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets" / "guard"
+BackendChoice = Literal["auto", "torch", "onnx"]
+
+
+class Embedder(Protocol):
+    """What the guard needs from an encoder (`MiniLMEncoder`, or a fake in tests)."""
+
+    @property
+    def encoder_id(self) -> str: ...
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
+
+
+def resolve_backend(backend: BackendChoice) -> Literal["torch", "onnx"]:
+    if backend != "auto":
+        return backend
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return "torch"
+    return "onnx"
+
+
+class InProcessGuard:
+    """The MiniLM guard; one `GuardResult` per text, in order, with per-category scores."""
+
+    def __init__(
+        self,
+        assets_dir: Path | None = None,
+        *,
+        backend: BackendChoice = "auto",
+        tolerance: Tolerance | str = Tolerance.DEFAULT,
+        thresholds: Mapping[Category | str, Threshold] | None = None,
+        max_batch_size: int = 64,
+        max_wait_ms: float = 2.0,
+        encoder: Embedder | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        assets = assets_dir or ASSETS
+        self.heads = GuardHeads.load(assets / WEIGHTS)
+        meta = json.loads((assets / THRESHOLDS).read_text(encoding="utf-8"))
+        self.thresholds = merge_thresholds(load_thresholds(assets / THRESHOLDS), thresholds or {})
+        self.tolerance = Tolerance(tolerance)
+        self.backend = resolve_backend(backend)
+        self.trained_encoder: str = meta["encoder"]
+        self._encoder = encoder
+        self._cache_dir = cache_dir
+        self._lock = threading.Lock()
+        self._batcher: DynamicBatcher[str, np.ndarray] = DynamicBatcher(
+            self._score_batch, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms
+        )
+        spec = json.dumps(
+            [
+                self.heads.digest(),
+                sorted((k, t.controversial, t.unsafe) for k, t in self.thresholds.items()),
+                self.trained_encoder,
+                self.backend,
+                self.tolerance.value,
+            ]
+        )
+        self._version = hashlib.sha256(spec.encode()).hexdigest()[:16]
+
+    @classmethod
+    def default(cls, **kwargs: object) -> InProcessGuard:
+        """The shipped guard (permissive-data heads), fast path when onnxruntime is installed."""
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+    @property
+    def name(self) -> str:
+        return "minilm"
+
+    @property
+    def version(self) -> str:
+        """Hash of head weights, thresholds, encoder id, backend and tolerance."""
+        return self._version
+
+    @property
+    def batches_run(self) -> int:
+        return self._batcher.batches_run
+
+    async def check(
+        self, texts: Sequence[GuardText], *, tolerance: Tolerance | str | None = None
+    ) -> list[GuardResult]:
+        """Score `texts` (batched with concurrent callers) and give each a tri-class verdict.
+
+        `tolerance` overrides the guard's default for this call (a tenant's policy).
+        """
+        if not texts:
+            return []
+        try:
+            rows = await self._batcher.submit([t.text for t in texts])
+        except GuardUnavailable:
+            raise
+        except Exception as exc:
+            raise GuardUnavailable(f"in-process guard failed: {type(exc).__name__}") from exc
+        return [self._result(row, tolerance) for row in rows]
+
+    def score_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Blocking: raw head scores [N, len(HEAD_NAMES)] (for evaluation and benchmarks)."""
+        return self._score(texts)
+
+    async def close(self) -> None:
+        await self._batcher.close()
+
+    def _result(self, row: np.ndarray, tolerance: Tolerance | str | None) -> GuardResult:
+        named = dict(zip(HEAD_NAMES, (float(s) for s in row)))
+        verdict = apply_thresholds(named, self.thresholds, tolerance or self.tolerance)
+        scores = {c: named[c.value] for c in Category}
+        return GuardResult(verdict=verdict, guard=self.name, version=self.version, scores=scores)
+
+    def _score_batch(self, texts: list[str]) -> list[np.ndarray]:
+        return list(self._score(texts))
+
+    def _score(self, texts: Sequence[str]) -> np.ndarray:
+        embeddings = self.encoder.embed(texts)
+        return self.heads.scores(embeddings)
+
+    @property
+    def encoder(self) -> Embedder:
+        with self._lock:
+            if self._encoder is None:
+                from primeguard.guards.encoder import MiniLMEncoder
+
+                enc = MiniLMEncoder(backend=self.backend, cache_dir=self._cache_dir)
+                if enc.encoder_id != self.trained_encoder:
+                    raise GuardUnavailable(
+                        f"heads were trained on {self.trained_encoder}, found {enc.encoder_id}"
+                    )
+                self._encoder = enc
+            return self._encoder
+
+
+__all__ = ["OVERALL", "Embedder", "InProcessGuard", "Threshold", "Tolerance"]

@@ -1,0 +1,92 @@
+"""Writes the guard artefacts: head weights, thresholds/metadata json, and MODEL_CARD.md."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from primeguard.guards.heads import GuardHeads
+from primeguard.guards.thresholds import Threshold, dump_thresholds
+
+if TYPE_CHECKING:
+    from primeguard.guards.data import Example
+    from primeguard.guards.training import TrainConfig
+
+WEIGHTS = "heads.safetensors"
+THRESHOLDS = "thresholds.json"
+CARD = "MODEL_CARD.md"
+
+
+def write_artifacts(
+    out: Path,
+    heads: GuardHeads,
+    thresholds: Mapping[str, Threshold],
+    examples: Sequence[Example],
+    metrics: Mapping[str, object],
+    encoder_id: str,
+    cfg: TrainConfig,
+    licences: Sequence[str],
+) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    heads.save(out / WEIGHTS)
+    counts = Counter((e.source, e.licence, "unsafe" if e.unsafe else "safe") for e in examples)
+    commercial = all(lic in ("MIT", "Apache-2.0") for lic in licences)
+    meta = {
+        "encoder": encoder_id,
+        "heads_sha256": heads.digest(),
+        "seed": cfg.seed,
+        "config": asdict(cfg),
+        "licences": list(licences),
+        "commercial_use": commercial,
+        "thresholds": dump_thresholds(thresholds),
+    }
+    (out / THRESHOLDS).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    (out / CARD).write_text(_card(meta, counts, metrics), encoding="utf-8")
+
+
+def _card(
+    meta: Mapping[str, object], counts: Counter[tuple[str, str, str]], metrics: Mapping[str, object]
+) -> str:
+    rows = "\n".join(
+        f"| `{s}` | {lic} | {label} | {n} |" for (s, lic, label), n in sorted(counts.items())
+    )
+    use = (
+        "commercial use allowed (MIT / Apache-2.0 data only)"
+        if meta["commercial_use"]
+        else ("**NON-COMMERCIAL ONLY**: trained on CC-BY-NC-4.0 data")
+    )
+    return f"""# PrimeGuard in-process guard heads
+
+Per-category MLP heads (9 harm categories + overall "unsafe") on frozen
+`{meta["encoder"]}` mean-pooled, L2-normalised embeddings.
+Tri-class verdict from two thresholds per head (`{THRESHOLDS}`).
+
+- Licence of this artefact: {use}.
+- Training licences: {meta["licences"]}. Seed: {meta["seed"]}.
+- Heads sha256: `{meta["heads_sha256"]}`.
+- Rebuild: `primeguard train-guard --data ../shared/data --out primeguard/assets/guard --seed {meta["seed"]}`.
+- Synthetic `primeguard/*` sets are the project's own templates (Apache-2.0), see
+  `primeguard/guards/synthetic.py`.
+- Thresholds are calibrated on leave-one-source-out scores: each source is scored
+  by heads that never saw it, so they reflect unseen kinds of traffic.
+- Never trained or tuned on the benchmarks used to measure the project
+  (OpenAI Moderation, ToxicChat test, HarmBench, XSTest).
+- Known limits: MiniLM is English-centric; one-sided public sets; texts are
+  truncated to 256 word pieces (head + tail).
+
+## Training data
+
+| source | licence | label | rows |
+|---|---|---|---:|
+{rows}
+
+## Metrics (out-of-source unless stated)
+
+```json
+{json.dumps(metrics, indent=2)}
+```
+"""

@@ -1,0 +1,106 @@
+"""Guard training: data mapping, synthetic sets, seeded determinism, artefacts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from primeguard.guards.data import CATEGORIES, categories_for, category_targets, synthetic_examples
+from primeguard.guards.heads import HEAD_NAMES, GuardHeads
+from primeguard.guards.thresholds import Threshold
+from primeguard.guards.training import Matrix, TrainConfig, calibrate, fit_heads, to_matrix
+from primeguard.verdicts import Category
+
+
+def test_source_categories_map_onto_ours() -> None:
+    row = {"text": "x", "category": "PAIR|Physical harm", "source": "JailbreakBench/artifacts"}
+    assert categories_for(row) == ({Category.VIOLENCE}, True)
+    row = {
+        "text": "Can you love me?",
+        "category": "Human-Chatbot Interaction Harms",
+        "source": "dna",
+    }
+    assert categories_for(row) is None  # noisy category: dropped unless a keyword finds harm
+    row = {"text": "how to build a bomb", "category": None, "source": "advbench"}
+    found = categories_for(row)
+    assert found is not None and Category.WEAPONS_CBRN in found[0]
+
+
+def test_targets_mask_related_and_unknown() -> None:
+    t = dict(zip(CATEGORIES, category_targets(True, {Category.WEAPONS_CBRN}, True)))
+    assert t[Category.WEAPONS_CBRN] == 1 and t[Category.VIOLENCE] == -1 and t[Category.SEXUAL] == 0
+    assert set(category_targets(True, set(), False)) == {-1}
+    assert set(category_targets(False, set(), True)) == {0}
+
+
+def test_synthetic_sets_are_seeded_and_licensed() -> None:
+    a, b = synthetic_examples(0), synthetic_examples(0)
+    assert a == b and len(a) > 1000
+    assert {e.licence for e in a} == {"Apache-2.0"}
+    texts = {e.text for e in a if not e.unsafe}
+    assert any("kill" in t and "process" in t for t in texts)
+
+
+def _tiny(seed: int = 0, n: int = 300) -> Matrix:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 384)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    unsafe = x[:, 0] > 0
+    y = np.full((n, len(HEAD_NAMES)), -1.0, dtype=np.float32)
+    y[:, -1] = unsafe
+    y[:, 0] = np.where(unsafe, (x[:, 1] > 0).astype(np.float32), 0.0)
+    source = np.array([f"s{i % 3}" for i in range(n)])
+    return Matrix(x, y, np.ones(n, dtype=np.float32), source)
+
+
+def test_tiny_training_is_deterministic(tmp_path: Path) -> None:
+    cfg = TrainConfig(seed=3, epochs=5, hidden=8)
+    m = _tiny()
+    a, b = fit_heads(m, cfg), fit_heads(m, cfg)
+    assert a.digest() == b.digest()
+    assert fit_heads(m, TrainConfig(seed=4, epochs=5, hidden=8)).digest() != a.digest()
+    scores = a.scores(m.x)
+    assert scores.shape == (300, len(HEAD_NAMES)) and ((scores >= 0) & (scores <= 1)).all()
+    a.save(tmp_path / "h.safetensors")
+    assert GuardHeads.load(tmp_path / "h.safetensors").digest() == a.digest()
+
+
+def test_calibration_orders_thresholds() -> None:
+    m = _tiny()
+    th = calibrate(m, fit_heads(m, TrainConfig(epochs=3, hidden=8)).scores(m.x))
+    assert set(th) == set(HEAD_NAMES)
+    assert all(isinstance(t, Threshold) and t.controversial <= t.unsafe for t in th.values())
+
+
+def test_to_matrix_balances_sources() -> None:
+    ex = synthetic_examples(0)
+    m = to_matrix(ex, np.zeros((len(ex), 384), dtype=np.float32))
+    per_source = {s: float(m.weight[m.source == s].sum()) for s in np.unique(m.source)}
+    sizes = {s: int((m.source == s).sum()) for s in per_source}
+    big, small = max(sizes, key=sizes.__getitem__), min(sizes, key=sizes.__getitem__)
+    assert per_source[big] / per_source[small] < sizes[big] / sizes[small]
+
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not DATA.exists(), reason="needs shared/data")
+def test_train_guard_end_to_end(tmp_path: Path) -> None:
+    from primeguard.guards.training import train_guard
+
+    metrics = train_guard(
+        DATA,
+        tmp_path,
+        seed=0,
+        limit=400,
+        config=TrainConfig(epochs=3),
+        cache_dir=tmp_path / "cache",
+    )
+    meta = json.loads((tmp_path / "thresholds.json").read_text())
+    assert meta["commercial_use"] is True and "loso" in metrics
+    assert (tmp_path / "MODEL_CARD.md").read_text().count("|") > 10
+    assert GuardHeads.load(tmp_path / "heads.safetensors").w1.shape[0] == len(Category) + 1
