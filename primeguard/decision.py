@@ -3,6 +3,8 @@
 - An `unsafe` input verdict refuses at once and cancels the judge call.
 - A `controversial` one forces `potential_violation`, with a tip saying why.
 - A judge failure follows `on_judge_error`, and is recorded, never silent.
+- A *weak* judge (the tiny local model of the embedded default) may be
+  overruled towards no risk when every input guard is confidently safe.
 """
 
 from __future__ import annotations
@@ -56,6 +58,15 @@ def _worst(results: Sequence[GuardResult], tolerance: Tolerance) -> Verdict:
     return Verdict.SAFE
 
 
+#: Below this score on every category a guard verdict may overrule a weak judge's doubt.
+CLEAR_SCORE = 0.2
+
+
+def _clearly_safe(results: Sequence[GuardResult]) -> bool:
+    return bool(results) and all(
+        r.verdict is Verdict.SAFE and max(r.scores.values(), default=1.0) < CLEAR_SCORE for r in results)
+
+
 def _categories(results: Sequence[GuardResult]) -> str:
     names = sorted({c.value for r in results for c in r.flagged_categories})
     return ", ".join(names) or "unspecified"
@@ -107,6 +118,12 @@ class Decider:
                 route = await judge_task
             except JudgeUnavailable as exc:
                 return self._on_error(exc.reason, verdicts)
+            if (getattr(judge, "weak", False) and route.route is Route.POTENTIAL_VIOLATION
+                    and _clearly_safe(verdicts)):
+                # A tiny local judge has little signal; a confident guard clears the request.
+                # The answer still carries the guidelines and passes the output guard.
+                route = RouteDecision(Route.NO_RISK, route.system_check_result + "; input guards: clearly safe",
+                                      "", DecisionSource.INPUT_GUARD)
             if worst is Verdict.CONTROVERSIAL and route.route is Route.NO_RISK:
                 tip = (f"An input guard found this request controversial ({_categories(verdicts)}): "
                        "answer with care and withhold anything harmful.")

@@ -31,6 +31,9 @@ _CAUTIOUS_TIP = "Answer only the parts that comply with the guidelines and brief
 class LikelihoodRouteJudge:
     """Route selection by label likelihood on a `ChoiceScorer` upstream."""
 
+    #: Small local models carry little signal; confident input guards may overrule their doubt.
+    weak = True
+
     def __init__(self, templates: RouteTemplates, *, timeout_s: float, reevaluation_max_tokens: int) -> None:
         self._templates = templates
         self._timeout_s = timeout_s
