@@ -11,6 +11,7 @@ a step; everything above it (server/) is HTTP.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -52,6 +53,7 @@ class ChatResult:
     decision: Decision
     route: Route  # the route enforced (no_to_minimal_risk in shadow mode)
     cache_hit: bool = False
+    guard_ms: float = 0.0  # time spent deciding (cache, input guards, judge), not answering
     body: Body | None = None
     chunks: AsyncIterator[Body] | None = None
     reevaluation: str | None = None
@@ -81,7 +83,9 @@ class Pipeline:
         try:
             view = JudgeRequestView(policy.tenant, f"{policy.guidelines.version}:{policy.tolerance.value}",
                                     judge_target.name, raw["messages"])
+            started = time.perf_counter()
             lookup = await self._store.decide(view, lambda: self._select(judge, judge_request, policy))
+            guard_ms = (time.perf_counter() - started) * 1000.0
             decision = lookup.decision
             route = Route.NO_RISK if policy.shadow else decision.route.route
             if route is Route.NO_RISK:
@@ -90,7 +94,7 @@ class Pipeline:
                 result = self._refuse(request, policy, decision)
             else:
                 result = await self._reevaluate(judge, judge_request, request, policy, decision)
-            return replace(result, cache_hit=lookup.hit)
+            return replace(result, cache_hit=lookup.hit, guard_ms=guard_ms)
         finally:
             if speculative is not None and route is not Route.NO_RISK:
                 await speculative.cancel()

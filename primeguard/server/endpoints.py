@@ -87,19 +87,32 @@ async def chat_completions(request: Request) -> Response:
             span.set_attributes(content_attributes(latest_user_text(raw["messages"]),
                                                    tel.tracing.capture_content and policy.capture_content))
             result = await proxy.pipeline.chat(raw, chat, policy, RequestContext(request_id=request_id))
-            span.set_attributes(route_attributes(result.decision.route))
+            span.set_attributes({**route_attributes(result.decision.route),
+                                 attr.PRIMEGUARD_CACHE_HIT: result.cache_hit, **_usage(result.body)})
         except Exception as exc:
             status = to_http(exc)[0]
             raise
         finally:
             _account(proxy, request_id, policy, result, status, started, model)
     assert policy is not None and result is not None
-    headers = _route_headers(result, policy, (time.perf_counter() - started) * 1000.0)
+    headers = _route_headers(result, policy, result.guard_ms)
     if result.chunks is not None:
         return SSEResponse(result.chunks, headers)  # type: ignore[return-value]
     body = dict(result.body or {})
     body["primeguard"] = _primeguard_object(result, proxy, policy)
     return JSONResponse(body, headers=headers)
+
+
+def _usage(body: dict[str, Any] | None) -> dict[str, int]:
+    usage = (body or {}).get("usage")
+    if not isinstance(usage, dict):
+        return {}
+    out = {}
+    for key, name in (("prompt_tokens", attr.GEN_AI_USAGE_INPUT_TOKENS),
+                      ("completion_tokens", attr.GEN_AI_USAGE_OUTPUT_TOKENS)):
+        if isinstance(usage.get(key), int):
+            out[name] = usage[key]
+    return out
 
 
 async def _rate_limit(proxy: Proxy, policy: Policy) -> None:
@@ -126,7 +139,7 @@ def _account(proxy: Proxy, request_id: str, policy: Policy | None, result: ChatR
     proxy.telemetry.audit.log(AuditRecord(
         request_id=request_id, tenant=tenant or "", model=model, status=status, latency_ms=latency * 1000.0,
         input_verdicts=tuple(GuardVerdict.of(v) for v in verdicts), shadow=bool(policy and policy.shadow),
-        cache_hit=bool(result and result.cache_hit),
+        cache_hit=bool(result and result.cache_hit), guard_ms=result.guard_ms if result else 0.0,
         **AuditRecord.route_fields(decision.route if decision else None)))
 
 

@@ -50,6 +50,7 @@ def test_span_tree_and_trace_propagation(traced: tuple[ServerThread, InMemorySpa
         assert spans[child].context.trace_id == root.context.trace_id
     assert root.attributes["primeguard.route"] == "potential_violation"
     assert root.attributes["gen_ai.request.model"] == "fake-gpt"
+    assert root.attributes["primeguard.cache.hit"] is False
     for span in spans.values():
         assert SECRET not in json.dumps(dict(span.attributes or {}))
     # every upstream call carries the trace, parented on the step that made it
@@ -79,3 +80,16 @@ def test_audit_line_has_decision_and_no_text(traced: tuple[ServerThread, InMemor
     line = records[-1].getMessage() + json.dumps(getattr(records[-1], "fields", {}), default=str)
     assert "audit-1" in line and "no_to_minimal_risk" in line
     assert SECRET not in line
+
+
+def test_usage_and_guard_time_are_reported(traced: tuple[ServerThread, InMemorySpanExporter],
+                                          fake: FakeUpstream) -> None:
+    server, exporter = traced
+    exporter.clear()
+    fake.script.judge_delay = 0.2
+    response = httpx.post(f"{server.url}/v1/chat/completions",
+                          json={"model": "fake-gpt", "messages": [{"role": "user", "content": "usage please"}]})
+    root = next(s for s in exporter.get_finished_spans() if s.name == "primeguard.request")
+    assert root.attributes["gen_ai.usage.input_tokens"] == 10
+    assert root.attributes["gen_ai.usage.output_tokens"] == 3  # "echo: usage please"
+    assert 200 <= float(response.headers["x-primeguard-guard-ms"]) < 2000

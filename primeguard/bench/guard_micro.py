@@ -1,0 +1,69 @@
+"""In-process guard micro-benchmarks: texts/s at batch 1, 16, 64, and the output guard's cost per chunk.
+
+Both need the in-process guard (`primeguard.guards.inprocess`); when it cannot
+be imported or loaded the section reports why instead of a number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+
+def guard_throughput(batch_sizes: tuple[int, ...] = (1, 16, 64), seconds: float = 1.0) -> dict[str, Any]:
+    """Texts/s of the shipped guard per batch size, short (~30 token) and long (256 token) texts."""
+    try:
+        from primeguard.guards.benchmark import benchmark_guard
+        from primeguard.guards.inprocess import resolve_backend
+    except ImportError as exc:
+        return {"skipped": f"in-process guard not importable: {exc}"}
+    backend = resolve_backend("auto")
+    with contextlib.redirect_stdout(io.StringIO()):
+        results = benchmark_guard(backends=(backend,), batch_sizes=batch_sizes, seconds=seconds)
+    return {"backend": backend, "texts_per_s": {f"{kind} batch {bs}": round(rate, 1)
+                                                for (_, kind, bs), rate in results.items()}}
+
+
+async def _chunks(words: int) -> AsyncIterator[dict[str, Any]]:
+    for i in range(words):
+        yield {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m",
+               "choices": [{"index": 0, "delta": {"content": f" word{i}"}, "finish_reason": None}]}
+
+
+async def _stream_cost(words: int) -> dict[str, Any]:
+    from primeguard.guards.inprocess import InProcessGuard
+    from primeguard.guards.settings import StreamSettings
+    from primeguard.guards.thresholds import Tolerance
+    from primeguard.output_guard import OutputGuard
+    from primeguard.telemetry.bundle import Telemetry
+
+    guard = InProcessGuard()
+    settings = StreamSettings()
+    output = OutputGuard([guard], settings, Telemetry())
+    try:
+        async for _ in output.guard_stream(_chunks(8), "warm up", Tolerance.DEFAULT, "bench"):
+            pass
+        before = guard.batches_run
+        started = time.perf_counter()
+        released = 0
+        async for _ in output.guard_stream(_chunks(words), "Tell me a story.", Tolerance.DEFAULT, "bench"):
+            released += 1
+        elapsed = time.perf_counter() - started
+    finally:
+        await guard.close()
+    return {"chunks": words, "released": released, "window_checks": guard.batches_run - before,
+            "mode": settings.mode.value, "window_tokens": settings.window_tokens,
+            "stride_tokens": settings.stride_tokens,
+            "us_per_chunk": round(elapsed / words * 1e6, 1), "ms_total": round(elapsed * 1000, 1)}
+
+
+def output_guard_per_chunk(words: int = 256) -> dict[str, Any]:
+    """Wall time per streamed chunk (one word each) through the windowed output guard."""
+    try:
+        return asyncio.run(_stream_cost(words))
+    except ImportError as exc:
+        return {"skipped": f"in-process guard not importable: {exc}"}
