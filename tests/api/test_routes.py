@@ -131,3 +131,20 @@ def test_primeguard_object_hides_judge_text_without_explain(client: openai.OpenA
     info = json.loads(raw.text)["primeguard"]
     assert info["route"] == "no_to_minimal_risk" and info["guidelines"] == "default"
     assert "system_tip" not in info and "system_check_result" not in info
+
+
+def test_error_after_the_200_is_an_sse_error_event(proxy, fake: FakeUpstream,  # type: ignore[no-untyped-def]
+                                                   client: openai.OpenAI) -> None:
+    import httpx
+
+    fake.script.answer_words = 50
+    fake.script.break_after = 5
+    with httpx.stream("POST", f"{proxy.url}/v1/chat/completions",
+                      json={"model": "fake-gpt", "messages": HELLO, "stream": True}) as response:
+        body = response.read().decode()
+    assert response.status_code == 200
+    assert "event: error" in body and '"type":"upstream_error"' in body
+    assert body.rstrip().endswith("data: [DONE]")
+    with pytest.raises(openai.APIError):
+        for _ in client.chat.completions.create(model="fake-gpt", messages=HELLO, stream=True):
+            pass

@@ -46,6 +46,7 @@ class Script:
     hang: bool = False
     answer_words: int | None = None  # pad the echo to this many words
     answer_text: str | None = None  # a fixed answer instead of the echo
+    break_after: int | None = None  # drop the connection after this many streamed words
     answer_tool_call: dict[str, Any] | None = None  # {"name": ..., "arguments": ...} for non-streaming answers
 
 
@@ -222,6 +223,8 @@ class FakeUpstream:
             await send({"type": "http.response.body", "body": event({"role": "assistant", "content": ""}),
                         "more_body": True})
             for i, word in enumerate(text.split(" ")):
+                if self.script.break_after is not None and i >= self.script.break_after:
+                    raise RuntimeError("scripted mid-stream failure")  # uvicorn drops the connection
                 if disconnected.done():
                     record.cancelled = True
                     return
