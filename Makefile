@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make serve   install, then start the proxy on embedded defaults (http://127.0.0.1:4000)
 #   make test    install, start Redis if none answers, run the test suite
+SHELL  := /bin/bash
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
