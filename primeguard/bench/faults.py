@@ -45,8 +45,8 @@ class Fault:
     name: str
     start: float
     end: float
-    on: Callable[[], None]
-    off: Callable[[], None]
+    on: Callable[[], object]
+    off: Callable[[], object]
 
 
 def schedule(upstream: str, guard: str, redis: Managed, redis_port: int) -> list[Fault]:

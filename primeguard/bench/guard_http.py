@@ -22,7 +22,6 @@ from typing import Any
 
 from primeguard.verdicts import GuardText
 
-
 _LEVEL = {"unsafe": 0.9, "controversial": 0.6, "safe": 0.1}
 
 

@@ -78,7 +78,7 @@ async def _one(session: aiohttp.ClientSession, url: str, body: Mapping[str, Any]
                     pass
             else:
                 await response.read()
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         status = 599
     total = time.perf_counter() - started
     cell.statuses[status] = cell.statuses.get(status, 0) + 1

@@ -61,7 +61,7 @@ class Tally:
 
 
 def _config(upstream: str, guard: str, redis_port: int, tenants: int) -> dict[str, Any]:
-    keys = [{"name": f"t{i}", "api_keys": [f"sk-tenant-{i}"], "tolerance": ("strict", "default", "loose")[i % 3]}
+    keys: list[dict[str, Any]] = [{"name": f"t{i}", "api_keys": [f"sk-tenant-{i}"], "tolerance": ("strict", "default", "loose")[i % 3]}
             for i in range(tenants)]
     keys[0]["rate_limit_rpm"] = 120  # one tenant runs into its rate limit
     extra = {

@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -35,11 +36,11 @@ def python_module(module: str, *args: str) -> list[str]:
 
 
 def _descendants(pid: int) -> list[int]:
-    try:
-        import psutil
+    import psutil
 
+    try:
         return [p.pid for p in psutil.Process(pid).children(recursive=True)]
-    except Exception:
+    except psutil.Error:
         return []
 
 
@@ -88,7 +89,7 @@ class Managed:
             if self.ready_url is None:
                 return self
             try:
-                with urllib.request.urlopen(self.ready_url, timeout=2) as resp:  # noqa: S310 (loopback)
+                with urllib.request.urlopen(self.ready_url, timeout=2) as resp:
                     if resp.status == 200:
                         return self
             except (urllib.error.URLError, OSError):
@@ -126,8 +127,9 @@ class Managed:
             self.kill(signal.SIGKILL)
             self.proc.wait(5)
 
-    def __enter__(self) -> Managed:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -178,7 +178,7 @@ def run_bench(opts: BenchOptions) -> dict[str, Any]:
     with ExitStack() as stack:
         work = opts.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="primeguard-bench-")))
         work.mkdir(parents=True, exist_ok=True)
-        upstream, targets, fake = _start_all(stack, opts, work)
+        upstream, targets, _ = _start_all(stack, opts, work)
         _warm(targets)
         _interleaved(targets, opts)
         procs = {t.name: t.proc for t in targets if t.proc}

@@ -8,7 +8,6 @@ have carried the harmful passage's canary word to the client.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 from dataclasses import dataclass, field
@@ -75,7 +74,7 @@ def _error_shape(payload: Any) -> list[str]:
     return []
 
 
-def _validate(model: type[ChatCompletion] | type[ChatCompletionChunk], payload: Any) -> list[str]:
+def _validate(model: type[ChatCompletion | ChatCompletionChunk], payload: Any) -> list[str]:
     try:
         model.model_validate(payload)
     except ValidationError as exc:
@@ -145,5 +144,5 @@ async def send(session: aiohttp.ClientSession, url: str, model: str, p: Planned)
             else:
                 await _whole(response, out)
             return out
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+    except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
         return Outcome(599, schema_errors=[f"transport: {type(exc).__name__}"])

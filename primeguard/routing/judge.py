@@ -129,7 +129,10 @@ class LLMRouteJudge:
             boundary=boundary, guidelines=request.guidelines.text, first_check=first_check_text(first)
         )
         user = _REEVAL_INSTRUCTION + render_conversation(request.messages, boundary)
-        text = await self._call(request, system, user, self._reeval_max_tokens)
+        try:
+            text = await self._call(request, system, user, self._reeval_max_tokens)
+        except JudgeUnavailable as exc:  # the refusal, never an error: the first check already doubted
+            return Reevaluation(reevaluation=f"re-evaluation unavailable: {exc.reason}", final_response=None)
         try:
             answer = parse_reevaluation(text)
         except JudgeOutputInvalid as exc:

@@ -64,6 +64,10 @@ class LikelihoodRouteJudge:
             self._priors[key] = await self._score(request, _CONTENT_FREE)
         return self._priors[key]
 
+    async def warm_up(self, request: JudgeRequest) -> None:
+        """Compute the calibration prior ahead of traffic (one label scoring per guideline set)."""
+        await self._prior(request)
+
     async def select(self, request: JudgeRequest) -> RouteDecision:
         prior = await self._prior(request)
         scores = await self._score(request, request.messages)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,16 +24,16 @@ from primeguard.guards.traced import TracedGuard
 from primeguard.output_guard import OutputGuard
 from primeguard.pipeline import Pipeline
 from primeguard.policy import PolicyBook
-from primeguard.routing.judge import LLMRouteJudge, RouteJudge
+from primeguard.routing.judge import JudgeRequest, LLMRouteJudge, RouteJudge
 from primeguard.routing.likelihood import LikelihoodRouteJudge
-from primeguard.routing.templates import RouteTemplates, load_guidelines, load_route_templates
+from primeguard.routing.templates import GuidelineSet, RouteTemplates, load_guidelines, load_route_templates
 from primeguard.telemetry.bundle import Telemetry
 from primeguard.telemetry.metrics import CacheResult
 from primeguard.telemetry.tracing import inject_headers
 from primeguard.upstream.openai_http import shared_client
 from primeguard.upstream.protocol import ChoiceScorer
 from primeguard.upstream.registry import ModelRegistry, ModelTarget
-from primeguard.verdicts import TextRole
+from primeguard.verdicts import GuardText, TextRole
 
 log = logging.getLogger("primeguard")
 
@@ -86,6 +86,11 @@ class JudgeFactoryImpl:
     def __call__(self, target: ModelTarget) -> RouteJudge:
         return self._likelihood if isinstance(target.upstream, ChoiceScorer) else self._llm
 
+    async def warm_up(self, target: ModelTarget, guidelines: Iterable[GuidelineSet]) -> None:
+        if isinstance(target.upstream, ChoiceScorer):
+            for guideline_set in guidelines:
+                await self._likelihood.warm_up(JudgeRequest((), guideline_set, target))
+
 
 def _inprocess_guard(overrides: dict[str, Threshold]) -> Callable[[str, InProcessDefinition], Guard]:
     def build(name: str, definition: InProcessDefinition) -> Guard:
@@ -130,11 +135,11 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
     limiter = build_rate_limiter(cache_settings, on_event=on_event)
     if cache_settings.url and not await store.cache.ping():  # opens the pool before traffic
         log.warning("decision cache: Redis is not answering; requests bypass it until it does")
-    pipeline = Pipeline(registry, templates, settings.routing, decider, judge_factory(settings, templates),
-                        store, output, telemetry)
+    judges = judge_factory(settings, templates)
+    pipeline = Pipeline(registry, templates, settings.routing, decider, judges, store, output, telemetry)
     proxy = Proxy(settings, registry, templates, policies, pipeline, store, limiter, telemetry, guards,
                   input_guards, guard_client)
-    proxy._warmups.append(asyncio.create_task(_warm_up(proxy)))
+    proxy._warmups.append(asyncio.create_task(_warm_up(proxy, judges)))
     return proxy
 
 
@@ -150,13 +155,22 @@ def _cache_events(telemetry: Telemetry, backend: str) -> Callable[[str], None]:
     return on_event
 
 
-async def _warm_up(proxy: Proxy) -> None:
-    """Load in-process models before declaring readiness."""
+async def _warm_up(proxy: Proxy, judges: JudgeFactoryImpl) -> None:
+    """Load in-process models (and calibrate a local judge) before declaring readiness."""
     try:
+        guideline_sets = {p.guidelines.name: p.guidelines for p in proxy.policies.policies().values()}.values()
+        judge_model = proxy.settings.routing.judge_model
+        # The first check loads a guard's encoder: do it now, without the per-check timeout,
+        # not inside a request (where a slow load would fail the guard closed).
+        probe = [GuardText("warm-up", TextRole.INPUT)]
+        inner = [getattr(guard, "inner", guard) for guard in proxy.guards.values()]
+        await asyncio.gather(*(guard.check(probe) for guard in inner), return_exceptions=True)
         for target in proxy.registry.targets.values():
             warm = getattr(target.upstream, "warm_up", None)
             if warm is not None:
                 await warm()
+            if judge_model in (None, target.name):
+                await judges.warm_up(target, guideline_sets)
     except Exception:
         log.exception("warm-up failed; requests will retry loading")
     finally:

@@ -113,7 +113,7 @@ class OpenAICompatibleUpstream:
             except httpx.TimeoutException as exc:
                 error: UpstreamError = UpstreamTimeout("upstream timed out")
                 error.__cause__ = exc
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # transport, decoding, redirects: all the provider's side
                 error = UpstreamUnavailable(f"upstream unreachable: {type(exc).__name__}")
                 error.__cause__ = exc
             except UpstreamError as exc:
@@ -155,7 +155,7 @@ class OpenAICompatibleUpstream:
                 yield chunk
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout("upstream stream timed out") from exc
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise UpstreamUnavailable(f"upstream stream broke: {type(exc).__name__}") from exc
         finally:
             # Closing the response drops the connection: the upstream sees the cancel.

@@ -148,3 +148,15 @@ def test_error_after_the_200_is_an_sse_error_event(proxy, fake: FakeUpstream,  #
     with pytest.raises(openai.APIError):
         for _ in client.chat.completions.create(model="fake-gpt", messages=HELLO, stream=True):
             pass
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_failed_reevaluation_call_gives_the_refusal(client: openai.OpenAI, fake: FakeUpstream, stream: bool) -> None:
+    fake.script.judge_default = POTENTIAL
+    fake.script.fail_kinds = {"reevaluation": 503}
+    response = client.chat.completions.create(model="fake-gpt", messages=HELLO, stream=stream)
+    if stream:
+        text = "".join(c.choices[0].delta.content or "" for c in response if c.choices)  # type: ignore[union-attr]
+    else:
+        text = response.choices[0].message.content  # type: ignore[union-attr]
+    assert text == "I'm sorry, but I can't help with that request."

@@ -56,7 +56,7 @@ def test_bench_quick(tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed")
 def test_loadtest_short(tmp_path: Path) -> None:
     out = tmp_path / "load.json"
-    code = _run(["loadtest", "--duration", "8", "--max-requests", "400", "--concurrency", "4", "--out", str(out)])
+    code = _run(["loadtest", "--duration", "5", "--max-requests", "300", "--concurrency", "4", "--out", str(out)])
     report = json.loads(out.read_text())
     assert report["totals"]["sent"] > 0
     assert report["totals"].get("schema_violations", 0) == 0, report["schema_examples"]

@@ -43,6 +43,7 @@ class Script:
     chunk_delay: float = 0.0
     fail_status: list[int] = field(default_factory=list)  # statuses to answer, one per request, FIFO
     retry_after: str | None = None
+    fail_kinds: dict[str, int] = field(default_factory=dict)  # kind -> status for every such request
     hang: bool = False
     answer_words: int | None = None  # pad the echo to this many words
     answer_text: str | None = None  # a fixed answer instead of the echo
@@ -147,8 +148,8 @@ class FakeUpstream:
         s = self.script
         if s.hang:
             await asyncio.sleep(3600)
-        if s.fail_status:
-            status = s.fail_status.pop(0)
+        if s.fail_status or record.kind in s.fail_kinds:
+            status = s.fail_status.pop(0) if s.fail_status else s.fail_kinds[record.kind]
             extra = [(b"retry-after", s.retry_after.encode())] if s.retry_after else []
             await self._json(send, status, {"error": {"message": f"scripted {status}", "type": "x"}}, extra)
             return
