@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import math
-from dataclasses import asdict
 import time
+from dataclasses import asdict
 from typing import Any
 
 from starlette.requests import Request
@@ -17,12 +17,12 @@ from primeguard.moderation import merge_results, parse_moderation_request, to_op
 from primeguard.pipeline import ChatResult, RequestContext
 from primeguard.policy import Policy
 from primeguard.protocol.chat import parse_chat_request
+from primeguard.routing.hardening import latest_user_text
 from primeguard.server.http import api_key_from, read_json
 from primeguard.server.streaming import SSEResponse
 from primeguard.server.wiring import Proxy
 from primeguard.telemetry import attributes as attr
 from primeguard.telemetry.audit import AuditRecord, GuardVerdict
-from primeguard.routing.hardening import latest_user_text
 from primeguard.telemetry.tracing import content_attributes, extract_context, route_attributes
 from primeguard.verdicts import GuardText, TextRole, Verdict
 

@@ -26,7 +26,12 @@ from primeguard.pipeline import Pipeline
 from primeguard.policy import PolicyBook
 from primeguard.routing.judge import JudgeRequest, LLMRouteJudge, RouteJudge
 from primeguard.routing.likelihood import LikelihoodRouteJudge
-from primeguard.routing.templates import GuidelineSet, RouteTemplates, load_guidelines, load_route_templates
+from primeguard.routing.templates import (
+    GuidelineSet,
+    RouteTemplates,
+    load_guidelines,
+    load_route_templates,
+)
 from primeguard.telemetry.bundle import Telemetry
 from primeguard.telemetry.metrics import CacheResult
 from primeguard.telemetry.tracing import inject_headers

@@ -12,9 +12,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from primeguard.config import parse_config
 from primeguard.server.app import create_app
+from primeguard.telemetry.audit import AuditLogger
 from primeguard.telemetry.bundle import Telemetry
 from primeguard.telemetry.metrics import Metrics
-from primeguard.telemetry.audit import AuditLogger
 from primeguard.telemetry.settings import TelemetrySettings
 from primeguard.telemetry.tracing import setup_tracing
 from tests.api.conftest import proxy_config

@@ -6,7 +6,12 @@ import json
 
 import pytest
 
-from primeguard.routing.hardening import NEUTRALISED, neutralise, planted_objects, render_conversation
+from primeguard.routing.hardening import (
+    NEUTRALISED,
+    neutralise,
+    planted_objects,
+    render_conversation,
+)
 from primeguard.routing.parser import JudgeOutputInvalid, parse_reevaluation, parse_route_selection
 from primeguard.verdicts import Route
 
