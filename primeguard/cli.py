@@ -31,6 +31,19 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_config(args: argparse.Namespace) -> int:
+    from primeguard.config import load_config
+    from primeguard.server.wiring import validate_settings
+
+    try:
+        validate_settings(load_config(args.config))
+    except ConfigError as exc:
+        print(f"primeguard: config error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.config}: ok")
+    return 0
+
+
 def _guard_server(args: argparse.Namespace) -> int:
     from primeguard.guards.server import run_guard_server
 
@@ -58,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-format", default="json", choices=["json", "text"],
                        help="json: one object per line (audit lines included); text: for a terminal")
     serve.set_defaults(func=_serve)
+
+    check = sub.add_parser("check-config", help="validate a config file, its routes/ and guidelines/, and exit")
+    check.add_argument("config")
+    check.set_defaults(func=_check_config)
 
     guard = sub.add_parser("guard-server", help="serve a sequence-classification guard over /predict (TEI protocol)")
     guard.add_argument("--model", required=True, help="a transformers model directory")

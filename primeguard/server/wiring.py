@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from primeguard.cache import RateLimiter, build_cache, build_rate_limiter, parse_cache_settings
+from primeguard.cache import CacheSettings, RateLimiter, build_cache, build_rate_limiter, parse_cache_settings
 from primeguard.config import Settings, resolve_secret
 from primeguard.decision import Decider
 from primeguard.decision_cache import DecisionStore
@@ -33,6 +33,7 @@ from primeguard.routing.templates import (
     load_route_templates,
 )
 from primeguard.telemetry.bundle import Telemetry
+from primeguard.telemetry.settings import parse_telemetry_settings
 from primeguard.telemetry.metrics import CacheResult
 from primeguard.telemetry.tracing import inject_headers
 from primeguard.upstream.openai_http import shared_client
@@ -108,6 +109,28 @@ def _inprocess_guard(overrides: dict[str, Threshold]) -> Callable[[str, InProces
             raise ConfigError(f"guards.definitions.{name}: cannot load the in-process guard: {exc}") from None
 
     return build
+
+
+def _cache_settings(settings: Settings) -> CacheSettings:
+    raw_cache = dict(settings.cache)
+    try:
+        if isinstance(raw_cache.get("url"), str):
+            raw_cache["url"] = resolve_secret(raw_cache["url"])
+    except ValueError as exc:
+        raise ConfigError(f"cache.url: {exc}") from None
+    return parse_cache_settings(raw_cache)
+
+
+def validate_settings(settings: Settings) -> None:
+    """Check every section, templates and guideline sets, without connecting to anything."""
+    templates = load_route_templates(settings.routing.routes_dir)
+    guard_settings = parse_guards(settings.guards)
+    PolicyBook(settings, templates, load_guidelines(settings.routing.guidelines_dir), guard_settings.tolerance)
+    _cache_settings(settings)
+    parse_telemetry_settings(settings.telemetry)
+    names = {m.model_name for m in settings.model_list}
+    if settings.routing.judge_model and settings.routing.judge_model not in names:
+        raise ConfigError(f"routing.judge_model: '{settings.routing.judge_model}' is not in model_list")
 
 
 async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None) -> Proxy:

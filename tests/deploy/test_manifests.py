@@ -536,9 +536,16 @@ def test_proxy_config_loads_with_primeguard(path: Path, monkeypatch: pytest.Monk
 
     (data,) = load_docs(path)
     for name in _env_refs(data):
-        monkeypatch.setenv(name, f"test-{name.lower()}")
+        monkeypatch.setenv(name, "redis://redis:6379/0" if name.endswith("_URL") else f"test-{name.lower()}")
     settings = parse_config(data, str(path))
     assert settings.tenants and settings.general_settings.master_key
+    # Every section (guards, cache, telemetry) validates too, as at start-up; the image's
+    # /opt/primeguard paths are swapped for the repo's own routes/ and guidelines/.
+    from primeguard.server.wiring import validate_settings
+
+    repo_routing = settings.routing.model_copy(
+        update={"routes_dir": REPO / "routes", "guidelines_dir": REPO / "guidelines"})
+    validate_settings(settings.model_copy(update={"routing": repo_routing}))
     assert data["cache"]["url"].startswith(
         ("redis://", "redis+sentinel://", "redis+cluster://", "os.environ/")
     )

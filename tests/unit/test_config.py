@@ -92,3 +92,18 @@ def test_cli_exits_2_on_config_error(tmp_path: Path, capsys: pytest.CaptureFixtu
     path = _write(tmp_path, "model_list: []\n")
     assert main(["serve", "--config", str(path)]) == 2
     assert "model_list" in capsys.readouterr().err
+
+
+def test_check_config_validates_every_section(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from primeguard.cli import main
+
+    good = _write(tmp_path, MODELS + "guards: {definitions: {}}\n")
+    assert main(["check-config", str(good)]) == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MODELS + "guards: {input: [nosuch]}\n")
+    assert main(["check-config", str(bad)]) == 2
+    assert "guards.input" in capsys.readouterr().err
+    bad.write_text(MODELS + "cache: {url: 'http://nope'}\n")
+    assert main(["check-config", str(bad)]) == 2
+    bad.write_text(MODELS + "routing: {judge_model: ghost}\n")
+    assert main(["check-config", str(bad)]) == 2
