@@ -17,8 +17,11 @@ def _serve(args: argparse.Namespace) -> int:
     from primeguard.server.app import create_app
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from primeguard.server.wiring import validate_settings
+
     try:
         settings = load_config(args.config)
+        validate_settings(settings, args.config or "<embedded defaults>")
     except ConfigError as exc:
         print(f"primeguard: config error: {exc}", file=sys.stderr)
         return 2
@@ -36,7 +39,7 @@ def _check_config(args: argparse.Namespace) -> int:
     from primeguard.server.wiring import validate_settings
 
     try:
-        validate_settings(load_config(args.config))
+        validate_settings(load_config(args.config), args.config)
     except ConfigError as exc:
         print(f"primeguard: config error: {exc}", file=sys.stderr)
         return 2

@@ -121,16 +121,19 @@ def _cache_settings(settings: Settings) -> CacheSettings:
     return parse_cache_settings(raw_cache)
 
 
-def validate_settings(settings: Settings) -> None:
+def validate_settings(settings: Settings, source: str = "<config>") -> None:
     """Check every section, templates and guideline sets, without connecting to anything."""
     templates = load_route_templates(settings.routing.routes_dir)
-    guard_settings = parse_guards(settings.guards)
+    guard_settings = parse_guards(settings.guards, source)
     PolicyBook(settings, templates, load_guidelines(settings.routing.guidelines_dir), guard_settings.tolerance)
-    _cache_settings(settings)
-    parse_telemetry_settings(settings.telemetry)
+    try:
+        _cache_settings(settings)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    parse_telemetry_settings(settings.telemetry, source)
     names = {m.model_name for m in settings.model_list}
     if settings.routing.judge_model and settings.routing.judge_model not in names:
-        raise ConfigError(f"routing.judge_model: '{settings.routing.judge_model}' is not in model_list")
+        raise ConfigError(f"{source}: routing.judge_model: '{settings.routing.judge_model}' is not in model_list")
 
 
 async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None) -> Proxy:
