@@ -29,6 +29,7 @@ def _config(url: str, speculative: bool) -> dict[str, Any]:
             "model": "openai/fake-model", "api_base": f"{url}/v1", "api_key": "sk-x", "timeout": 30}}],
         "routing": {"speculative": speculative},
         "guards": {"definitions": {}},
+        "cache": {"enabled": False},  # every request is judged: this measures the routes themselves
     }
 
 
