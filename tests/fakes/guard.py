@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tests.fakes.asgi import lifespan, read_body
+
 
 class FakeTEIGuard:
     def __init__(self) -> None:
@@ -25,16 +27,9 @@ class FakeTEIGuard:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
+            await lifespan(receive, send)
             return
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        raw = await read_body(receive)
         inputs = json.loads(raw)["inputs"]
         inputs = [inputs] if isinstance(inputs, str) else inputs
         self.seen.extend(inputs)

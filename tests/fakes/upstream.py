@@ -27,6 +27,8 @@ from typing import Any
 
 import uvicorn
 
+from tests.fakes.asgi import lifespan, read_body
+
 NO_RISK = '{"system_check_result": "benign", "route": "no_to_minimal_risk", "system_tip": "Be helpful."}'
 POTENTIAL = '{"system_check_result": "needs care", "route": "potential_violation", "system_tip": "Answer the safe part."}'
 DIRECT = '{"system_check_result": "harmful", "route": "direct_violation", "system_tip": "Politely refuse."}'
@@ -125,16 +127,9 @@ class FakeUpstream:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
+            await lifespan(receive, send)
             return
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        raw = await read_body(receive)
         if scope["path"].endswith("/models"):
             await self._json(send, 200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
             return
