@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from primeguard.guards.encoder import length_buckets, truncate_ids
+from primeguard.guards.encoder import length_buckets, pad_batch, truncate_ids
 from primeguard.guards.inprocess import InProcessGuard
 from primeguard.guards.protocol import Guard, GuardUnavailable
 from primeguard.guards.thresholds import Threshold, Tolerance, apply_thresholds, apply_tolerance
@@ -67,6 +67,16 @@ def test_truncation_keeps_head_and_tail() -> None:
 
 def test_length_buckets_sort_and_chunk() -> None:
     assert length_buckets([5, 1, 9, 3], 2) == [[1, 3], [0, 2]]
+    # A token budget cuts batches before rows x widest row exceeds it (>= 1 row each).
+    assert length_buckets([5, 1, 9, 3], 8, max_batch_tokens=10) == [[1, 3], [0], [2]]
+    assert length_buckets([300, 2], 8, max_batch_tokens=100) == [[1], [0]]
+
+
+def test_pad_batch_right_pads_with_mask() -> None:
+    ids, mask = pad_batch([[7, 8, 9], [5]])
+    assert ids.tolist() == [[7, 8, 9], [5, 0, 0]]
+    assert mask.tolist() == [[1, 1, 1], [1, 0, 0]]
+    assert ids.dtype == mask.dtype == np.int64
 
 
 @pytest.mark.anyio
