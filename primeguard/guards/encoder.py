@@ -15,7 +15,6 @@ Longer texts are windowed by the caller (the streaming guard), not here.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import os
 from collections.abc import Callable, Sequence
@@ -119,17 +118,18 @@ class MiniLMEncoder:
         cache_dir: Path | None = None,
         batch_tokens: int | None = BATCH_TOKENS,
     ) -> None:
-        from transformers import AutoTokenizer
+        # The Rust tokenizer straight from tokenizer.json: one batch call, no per-text python,
+        # and no transformers import, which would pull in torch (~250 MB) on the ONNX path.
+        from tokenizers import Tokenizer
 
         self.path = path or model_dir()
         self.backend: Backend = backend
         self.max_tokens = max_tokens
-        self.tokenizer = AutoTokenizer.from_pretrained(str(self.path))
-        self.tokenizer.model_max_length = 1 << 30  # we truncate ourselves, head + tail
-        # The Rust tokenizer itself: one batch call, no per-text python (same ids).
-        self._fast = copy.deepcopy(self.tokenizer.backend_tokenizer)
-        self._fast.no_truncation()
+        self._fast = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+        self._fast.no_truncation()  # we truncate ourselves, head + tail
         self._fast.no_padding()
+        self._cls_id = self._fast.token_to_id("[CLS]")
+        self._sep_id = self._fast.token_to_id("[SEP]")
         self.batch_tokens = batch_tokens
         self.weights_digest = file_digest(self.path / "model.safetensors")
         self.threads = num_threads or min(usable_cpus(), 8)
@@ -149,7 +149,7 @@ class MiniLMEncoder:
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         encode = getattr(self._fast, "encode_batch_fast", self._fast.encode_batch)
         raw = encode(list(texts), add_special_tokens=False)
-        cls_id, sep_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
+        cls_id, sep_id = self._cls_id, self._sep_id
         return [truncate_ids(e.ids, self.max_tokens, cls_id, sep_id) for e in raw]
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
