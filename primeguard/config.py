@@ -102,6 +102,10 @@ class TenantSettings(_Frozen):
     tolerance: Literal["strict", "default", "loose"] | None = Field(
         default=None, description="guard tolerance: strict treats controversial as unsafe, loose as safe")
     capture_content: bool = Field(default=False, description="allow prompt text in this tenant's spans")
+    input_guards: tuple[str, ...] | None = Field(
+        default=None, description="guards run on this tenant's input; default: guards.input")
+    output_guards: tuple[str, ...] | None = Field(
+        default=None, description="guards run on this tenant's answers; default: guards.output")
     rate_limit_rpm: int | None = Field(default=None, ge=1, description="requests per minute; shared via Redis")
 
     @field_validator("api_keys")

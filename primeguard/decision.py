@@ -78,20 +78,15 @@ log = logging.getLogger("primeguard.decision")
 class Decider:
     """Produces a `Decision` for one conversation."""
 
-    def __init__(self, guards: Sequence[Guard], on_judge_error: OnJudgeError) -> None:
-        self._guards = tuple(guards)
+    def __init__(self, on_judge_error: OnJudgeError) -> None:
         self._on_judge_error = on_judge_error
 
-    @property
-    def guards(self) -> tuple[Guard, ...]:
-        return self._guards
-
-    async def _run_guards(self, texts: list[GuardText]) -> tuple[GuardResult, ...]:
-        if not self._guards or not texts:
+    async def _run_guards(self, guards: Sequence[Guard], texts: list[GuardText]) -> tuple[GuardResult, ...]:
+        if not guards or not texts:
             return ()
-        batches = await asyncio.gather(*(g.check(texts) for g in self._guards), return_exceptions=True)
+        batches = await asyncio.gather(*(g.check(texts) for g in guards), return_exceptions=True)
         results: list[GuardResult] = []
-        for guard, batch in zip(self._guards, batches, strict=True):
+        for guard, batch in zip(guards, batches, strict=True):
             if isinstance(batch, BaseException):
                 # Served guards apply their own fail-open/closed policy; reaching here is a bug.
                 log.error("input guard %s failed: %s", guard.name, type(batch).__name__)
@@ -103,11 +98,11 @@ class Decider:
         route = Route.DIRECT_VIOLATION if self._on_judge_error is OnJudgeError.REFUSE else Route.NO_RISK
         return Decision(RouteDecision(route, f"judge unavailable: {reason}", "", DecisionSource.JUDGE_ERROR), verdicts)
 
-    async def decide(self, judge: RouteJudge, request: JudgeRequest,
+    async def decide(self, judge: RouteJudge, request: JudgeRequest, guards: Sequence[Guard] = (),
                      tolerance: Tolerance = Tolerance.DEFAULT) -> Decision:
         judge_task = asyncio.create_task(judge.select(request))
         try:
-            verdicts = await self._run_guards(latest_turn_texts(request.messages))
+            verdicts = await self._run_guards(guards, latest_turn_texts(request.messages))
             worst = _worst(verdicts, tolerance)
             if worst is Verdict.UNSAFE:
                 judge_task.cancel()

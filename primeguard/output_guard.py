@@ -61,30 +61,25 @@ def _worst(results: Sequence[GuardResult], tolerance: Tolerance) -> Verdict:
 class OutputGuard:
     """Runs the configured output guards over answers, per the tenant's tolerance."""
 
-    def __init__(self, guards: Sequence[Guard], stream: StreamSettings, telemetry: Telemetry) -> None:
-        self._guards = tuple(guards)
+    def __init__(self, stream: StreamSettings, telemetry: Telemetry) -> None:
         self._stream = stream
         self._tel = telemetry
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self._guards)
-
-    async def check_text(self, text: str, prompt: str | None, tolerance: Tolerance) -> bool:
+    async def check_text(self, guards: Sequence[Guard], text: str, prompt: str | None, tolerance: Tolerance) -> bool:
         """True when `text` may be shown."""
-        if not self._guards or not text:
+        if not guards or not text:
             return True
-        results = cast(list[GuardResult], await guards_checker(self._guards, prompt)(text))  # each guard traces
+        results = cast(list[GuardResult], await guards_checker(guards, prompt)(text))  # each guard traces
         return _worst(results, tolerance) not in blocking_verdicts(tolerance)
 
-    async def check_body(self, body: Body, prompt: str | None, tolerance: Tolerance, refusal: str,
-                         tenant: str) -> Body:
+    async def check_body(self, guards: Sequence[Guard], body: Body, prompt: str | None, tolerance: Tolerance,
+                         refusal: str, tenant: str) -> Body:
         """The completion as is, or with each violating choice replaced by the refusal."""
-        if not self._guards:
+        if not guards:
             return body
         choices = body.get("choices") or []
         verdicts = await asyncio.gather(*(
-            self.check_text(message_text(c.get("message") or {}), prompt, tolerance) for c in choices))
+            self.check_text(guards, message_text(c.get("message") or {}), prompt, tolerance) for c in choices))
         if all(verdicts):
             return body
         body = dict(body)
@@ -95,14 +90,14 @@ class OutputGuard:
         self._tel.metrics.record_stream_cut(tenant, "whole")
         return body
 
-    async def guard_stream(self, chunks: AsyncIterator[Body], prompt: str | None, tolerance: Tolerance,
-                           tenant: str) -> AsyncIterator[Body]:
+    async def guard_stream(self, guards: Sequence[Guard], chunks: AsyncIterator[Body], prompt: str | None,
+                           tolerance: Tolerance, tenant: str) -> AsyncIterator[Body]:
         """Release chunks as their windows pass; cut with `content_filter` on a violation."""
-        if not self._guards:
+        if not guards:
             async for chunk in chunks:
                 yield chunk
             return
-        guard = output_stream_guard(self._stream, self._guards, prompt=prompt, tolerance=tolerance)
+        guard = output_stream_guard(self._stream, guards, prompt=prompt, tolerance=tolerance)
         last: Body = {}
         try:
             async for event in guard.guard(chunks, delta_text):

@@ -101,7 +101,7 @@ class Pipeline:
 
     async def _select(self, judge: RouteJudge, judge_request: JudgeRequest, policy: Policy) -> Decision:
         with self._tel.step(Step.ROUTE_SELECTION, attr.SPAN_ROUTE_SELECTION) as span:
-            decision = await self._decider.decide(judge, judge_request, policy.tolerance)
+            decision = await self._decider.decide(judge, judge_request, policy.input_guards, policy.tolerance)
             span.set_attributes(route_attributes(decision.route))
         failure = _JUDGE_FAILURES.get(decision.route.source)
         if failure is JudgeFailure.UPSTREAM_ERROR and "timeout" in decision.route.system_check_result:
@@ -132,10 +132,12 @@ class Pipeline:
                                 target.upstream.complete(body, ctx.trace_headers))
         if request.stream:
             if not policy.shadow:  # shadow tenants are judged and counted, never cut
-                chunks = self._output.guard_stream(chunks, prompt, policy.tolerance, policy.tenant)
+                chunks = self._output.guard_stream(policy.output_guards, chunks, prompt, policy.tolerance,
+                                                   policy.tenant)
             return ChatResult(decision, route, chunks=chunks)
         if not policy.shadow:
-            answer = await self._output.check_body(answer, prompt, policy.tolerance, policy.refusal, policy.tenant)
+            answer = await self._output.check_body(policy.output_guards, answer, prompt, policy.tolerance,
+                                                   policy.refusal, policy.tenant)
         return ChatResult(decision, route, body=answer)
 
     def _refuse(self, request: ChatCompletionRequest, policy: Policy, decision: Decision,
@@ -154,7 +156,7 @@ class Pipeline:
         if outcome.final_response is None:
             return self._refuse(request, policy, decision, outcome.reevaluation)
         prompt = latest_user_text(judge_request.messages)
-        if not await self._output.check_text(outcome.final_response, prompt, policy.tolerance):
+        if not await self._output.check_text(policy.output_guards, outcome.final_response, prompt, policy.tolerance):
             return self._refuse(request, policy, decision, outcome.reevaluation, finish_reason="content_filter")
         route = Route.POTENTIAL_VIOLATION
         if request.stream:

@@ -10,14 +10,33 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from primeguard.config import Settings, TenantSettings
 from primeguard.errors import AdminDisabled, AuthenticationFailed, ConfigError
+from primeguard.guards.protocol import Guard
 from primeguard.guards.thresholds import Tolerance
 from primeguard.routing.templates import GuidelineSet, RouteTemplates
 
 DEFAULT_TENANT = "default"
+
+
+@dataclass(frozen=True)
+class GuardSelection:
+    """The built guards by name, and which run when a tenant names none."""
+
+    inputs: Mapping[str, Guard] = field(default_factory=dict)
+    outputs: Mapping[str, Guard] = field(default_factory=dict)
+    default_input: tuple[str, ...] = ()
+    default_output: tuple[str, ...] = ()
+
+    def pick(self, names: tuple[str, ...] | None, default: tuple[str, ...], where: str) -> tuple[Guard, ...]:
+        chosen = default if names is None else names
+        pool = self.inputs if "input" in where else self.outputs
+        unknown = [n for n in chosen if n not in pool]
+        if unknown:
+            raise ConfigError(f"{where}: unknown guard(s) {unknown}; define them under guards.definitions")
+        return tuple(pool[n] for n in chosen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,13 +51,16 @@ class Policy:
     rate_limit_rpm: int | None = None
     tolerance: Tolerance = Tolerance.DEFAULT
     capture_content: bool = False
+    input_guards: tuple[Guard, ...] = ()
+    output_guards: tuple[Guard, ...] = ()
 
 
 class PolicyBook:
     """Maps API keys to tenants and tenants to policies; validated at start-up."""
 
     def __init__(self, settings: Settings, templates: RouteTemplates, guidelines: Mapping[str, GuidelineSet],
-                 default_tolerance: Tolerance = Tolerance.DEFAULT) -> None:
+                 default_tolerance: Tolerance = Tolerance.DEFAULT, guards: GuardSelection | None = None) -> None:
+        guards = guards or GuardSelection()
         self._auth = settings.auth_enabled
         self._by_digest: list[tuple[str, Policy]] = []
         self._policies: dict[str, Policy] = {}
@@ -58,6 +80,8 @@ class PolicyBook:
                 rate_limit_rpm=tenant.rate_limit_rpm,
                 tolerance=Tolerance(tenant.tolerance) if tenant.tolerance else default_tolerance,
                 capture_content=tenant.capture_content,
+                input_guards=guards.pick(tenant.input_guards, guards.default_input, f"tenants[{i}].input_guards"),
+                output_guards=guards.pick(tenant.output_guards, guards.default_output, f"tenants[{i}].output_guards"),
             )
             self._policies[tenant.name] = policy
             self._by_digest.extend((digest, policy) for digest in tenant.api_keys)

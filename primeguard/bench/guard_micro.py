@@ -43,14 +43,14 @@ async def _stream_cost(words: int) -> dict[str, Any]:
 
     guard = InProcessGuard()
     settings = StreamSettings()
-    output = OutputGuard([guard], settings, Telemetry())
+    output = OutputGuard(settings, Telemetry())
     try:
-        async for _ in output.guard_stream(_chunks(8), "warm up", Tolerance.DEFAULT, "bench"):
+        async for _ in output.guard_stream([guard], _chunks(8), "warm up", Tolerance.DEFAULT, "bench"):
             pass
         before = guard.batches_run
         started = time.perf_counter()
         released = 0
-        async for _ in output.guard_stream(_chunks(words), "Tell me a story.", Tolerance.DEFAULT, "bench"):
+        async for _ in output.guard_stream([guard], _chunks(words), "Tell me a story.", Tolerance.DEFAULT, "bench"):
             released += 1
         elapsed = time.perf_counter() - started
     finally:

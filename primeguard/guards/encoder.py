@@ -128,8 +128,11 @@ class MiniLMEncoder:
         self._fast = Tokenizer.from_file(str(self.path / "tokenizer.json"))
         self._fast.no_truncation()  # we truncate ourselves, head + tail
         self._fast.no_padding()
-        self._cls_id = self._fast.token_to_id("[CLS]")
-        self._sep_id = self._fast.token_to_id("[SEP]")
+        cls_id, sep_id = self._fast.token_to_id("[CLS]"), self._fast.token_to_id("[SEP]")
+        if cls_id is None or sep_id is None:
+            raise ValueError(f"{self.path}/tokenizer.json has no [CLS]/[SEP] tokens")
+        self._cls_id: int = cls_id
+        self._sep_id: int = sep_id
         self.batch_tokens = batch_tokens
         self.weights_digest = file_digest(self.path / "model.safetensors")
         self.threads = num_threads or min(usable_cpus(), 8)

@@ -162,10 +162,10 @@ async def moderations(request: Request) -> Response:
     policy = proxy.policies.authenticate(api_key_from(request))
     await _rate_limit(proxy, policy)
     moderation = parse_moderation_request(await read_json(request, proxy.settings.server.max_body_bytes))
-    if not proxy.input_guards:
+    if not policy.input_guards:
         raise NotConfigured("No input guards are configured, so there is nothing to moderate with.")
     texts = [GuardText(text, TextRole.INPUT) for text in moderation.texts]
-    batches = await asyncio.gather(*(guard.check(texts) for guard in proxy.input_guards))
+    batches = await asyncio.gather(*(guard.check(texts) for guard in policy.input_guards))
     merged = [merge_results([batch[i] for batch in batches]) for i in range(len(texts))]
     body = to_openai_moderation(merged, moderation.model, flag_controversial=policy.tolerance is Tolerance.STRICT)
     return JSONResponse(body)

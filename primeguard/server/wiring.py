@@ -10,7 +10,13 @@ from pathlib import Path
 
 import httpx
 
-from primeguard.cache import CacheSettings, RateLimiter, build_cache, build_rate_limiter, parse_cache_settings
+from primeguard.cache import (
+    CacheSettings,
+    RateLimiter,
+    build_cache,
+    build_rate_limiter,
+    parse_cache_settings,
+)
 from primeguard.config import Settings, resolve_secret
 from primeguard.decision import Decider
 from primeguard.decision_cache import DecisionStore
@@ -18,12 +24,12 @@ from primeguard.errors import ConfigError
 from primeguard.guards.http_client import make_guard_client
 from primeguard.guards.protocol import Guard
 from primeguard.guards.served import build_guards
-from primeguard.guards.settings import InProcessDefinition, parse_guards
+from primeguard.guards.settings import GuardSettings, InProcessDefinition, parse_guards
 from primeguard.guards.thresholds import Threshold
 from primeguard.guards.traced import TracedGuard
 from primeguard.output_guard import OutputGuard
 from primeguard.pipeline import Pipeline
-from primeguard.policy import PolicyBook
+from primeguard.policy import GuardSelection, PolicyBook
 from primeguard.routing.judge import JudgeRequest, LLMRouteJudge, RouteJudge
 from primeguard.routing.likelihood import LikelihoodRouteJudge
 from primeguard.routing.templates import (
@@ -33,8 +39,8 @@ from primeguard.routing.templates import (
     load_route_templates,
 )
 from primeguard.telemetry.bundle import Telemetry
-from primeguard.telemetry.settings import parse_telemetry_settings
 from primeguard.telemetry.metrics import CacheResult
+from primeguard.telemetry.settings import parse_telemetry_settings
 from primeguard.telemetry.tracing import inject_headers
 from primeguard.upstream.openai_http import shared_client
 from primeguard.upstream.protocol import ChoiceScorer
@@ -57,7 +63,6 @@ class Proxy:
     limiter: RateLimiter
     telemetry: Telemetry = field(default_factory=Telemetry)
     guards: dict[str, Guard] = field(default_factory=dict)
-    input_guards: tuple[Guard, ...] = ()  # traced views of `guards`
     guard_client: httpx.AsyncClient | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     _warmups: list[asyncio.Task[None]] = field(default_factory=list)
@@ -125,6 +130,7 @@ def validate_settings(settings: Settings, source: str = "<config>") -> None:
     """Check every section, templates and guideline sets, without connecting to anything."""
     templates = load_route_templates(settings.routing.routes_dir)
     guard_settings = parse_guards(settings.guards, source)
+    _check_tenant_guards(settings, guard_settings, source)
     PolicyBook(settings, templates, load_guidelines(settings.routing.guidelines_dir), guard_settings.tolerance)
     try:
         _cache_settings(settings)
@@ -136,30 +142,42 @@ def validate_settings(settings: Settings, source: str = "<config>") -> None:
         raise ConfigError(f"{source}: routing.judge_model: '{settings.routing.judge_model}' is not in model_list")
 
 
+def _check_tenant_guards(settings: Settings, guard_settings: GuardSettings, source: str) -> tuple[str, ...]:
+    """Names of every guard some tenant or the defaults use; unknown names fail here."""
+    names = [*guard_settings.input, *guard_settings.output]
+    for i, tenant in enumerate(settings.tenants):
+        for side in ("input_guards", "output_guards"):
+            chosen = getattr(tenant, side) or ()
+            unknown = [n for n in chosen if n not in guard_settings.definitions]
+            if unknown:
+                raise ConfigError(f"{source}: tenants[{i}].{side}: unknown guard(s) {unknown}; "
+                                  "define them under guards.definitions")
+            names.extend(chosen)
+    return tuple(dict.fromkeys(names))
+
+
 async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None) -> Proxy:
     templates = load_route_templates(settings.routing.routes_dir)
     guidelines = load_guidelines(settings.routing.guidelines_dir)
     guard_settings = parse_guards(settings.guards)
-    policies = PolicyBook(settings, templates, guidelines, guard_settings.tolerance)
     registry = ModelRegistry(settings.model_list, shared_client())
     if settings.routing.judge_model:
         registry.resolve(settings.routing.judge_model)  # fail at start-up, not per request
     telemetry = telemetry or Telemetry()
     guard_client = make_guard_client()
+    used = _check_tenant_guards(settings, guard_settings, "<config>")
     guards: dict[str, Guard] = dict(build_guards(
-        guard_settings, guard_client, inprocess=_inprocess_guard(guard_settings.threshold_overrides()),
+        guard_settings.model_copy(update={"input": used, "output": ()}), guard_client,
+        inprocess=_inprocess_guard(guard_settings.threshold_overrides()),
         headers_factory=lambda: dict(inject_headers({}))))
-    input_guards = tuple(TracedGuard(guards[n], telemetry, TextRole.INPUT) for n in guard_settings.input)
-    output_guards = tuple(TracedGuard(guards[n], telemetry, TextRole.OUTPUT) for n in guard_settings.output)
-    output = OutputGuard(output_guards, guard_settings.stream, telemetry)
-    decider = Decider(input_guards, settings.routing.on_judge_error)
-    raw_cache = dict(settings.cache)
-    try:
-        if isinstance(raw_cache.get("url"), str):
-            raw_cache["url"] = resolve_secret(raw_cache["url"])
-    except ValueError as exc:
-        raise ConfigError(f"cache.url: {exc}") from None
-    cache_settings = parse_cache_settings(raw_cache)
+    selection = GuardSelection(
+        inputs={n: TracedGuard(g, telemetry, TextRole.INPUT) for n, g in guards.items()},
+        outputs={n: TracedGuard(g, telemetry, TextRole.OUTPUT) for n, g in guards.items()},
+        default_input=guard_settings.input, default_output=guard_settings.output)
+    policies = PolicyBook(settings, templates, guidelines, guard_settings.tolerance, selection)
+    output = OutputGuard(guard_settings.stream, telemetry)
+    decider = Decider(settings.routing.on_judge_error)
+    cache_settings = _cache_settings(settings)
     on_event = _cache_events(telemetry, "redis" if cache_settings.url else "memory")
     store = DecisionStore(build_cache(cache_settings, on_event=on_event), cache_settings, templates.version,
                           {n: g.version for n, g in guards.items()}, telemetry)
@@ -169,7 +187,7 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
     judges = judge_factory(settings, templates)
     pipeline = Pipeline(registry, templates, settings.routing, decider, judges, store, output, telemetry)
     proxy = Proxy(settings, registry, templates, policies, pipeline, store, limiter, telemetry, guards,
-                  input_guards, guard_client)
+                  guard_client)
     proxy._warmups.append(asyncio.create_task(_warm_up(proxy, judges)))
     return proxy
 

@@ -25,7 +25,8 @@ def tei() -> Iterator[tuple[FakeTEIGuard, ServerThread]]:
 def _guarded_config(fake: FakeUpstream, url: str, mode: str) -> dict:  # type: ignore[type-arg]
     tenants = [{"name": "open", "api_keys": ["sk-open"]},
                {"name": "strict", "api_keys": ["sk-strict"], "tolerance": "strict"},
-               {"name": "loose", "api_keys": ["sk-loose"], "tolerance": "loose"}]
+               {"name": "loose", "api_keys": ["sk-loose"], "tolerance": "loose"},
+               {"name": "unguarded", "api_keys": ["sk-unguarded"], "input_guards": [], "output_guards": []}]
     return proxy_config(fake, tenants=tenants, guards={
         "input": ["tei"], "output": ["tei"],
         "definitions": {"tei": {"kind": "tei", "url": url, "fail_mode": "closed", "timeout_s": 2,
@@ -147,3 +148,13 @@ def test_moderations_without_guards_is_503(proxy: ServerThread) -> None:
     response = httpx.post(f"{proxy.url}/v1/moderations", json={"input": "x"})
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "not_configured"
+
+
+def test_tenant_may_choose_its_guards(guarded: tuple[str, ServerThread], fake: FakeUpstream) -> None:
+    fake.script.answer_text = "an answer that mentions a BOMB"
+    completion = _client(guarded[1], "sk-unguarded").chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "a BOMB question"}])
+    assert completion.choices[0].message.content == "an answer that mentions a BOMB"  # no guard ran
+    response = httpx.post(f"{guarded[1].url}/v1/moderations", json={"input": "x"},
+                          headers={"authorization": "Bearer sk-unguarded"})
+    assert response.status_code == 503

@@ -106,5 +106,8 @@ def test_check_config_validates_every_section(tmp_path: Path, capsys: pytest.Cap
     assert str(bad) in err and "'nosuch'" in err
     bad.write_text(MODELS + "cache: {url: 'http://nope'}\n")
     assert main(["check-config", str(bad)]) == 2
+    bad.write_text(MODELS + "tenants: [{name: a, input_guards: [ghost]}]\nguards: {definitions: {}}\n")
+    assert main(["check-config", str(bad)]) == 2
+    assert "tenants[0].input_guards" in capsys.readouterr().err
     bad.write_text(MODELS + "routing: {judge_model: ghost}\n")
     assert main(["check-config", str(bad)]) == 2
