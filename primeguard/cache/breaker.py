@@ -14,6 +14,7 @@ operation, all under the same deadline.  Recovery needs no background task.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import time
 from collections.abc import Awaitable, Callable
@@ -53,7 +54,14 @@ class CircuitBreaker:
         reset_s: float,
         clock: Callable[[], float] = time.monotonic,
         on_change: Callable[[BreakerState], None] | None = None,
+        recover: Callable[[], Awaitable[object]] | None = None,
+        recover_timeout_s: float = 1.0,
     ) -> None:
+        """`recover`, if given, is probed in the background every `reset_s` while the breaker
+        is open, and closes it as soon as one probe succeeds: recovery does not wait for traffic."""
+        self._recover = recover
+        self._recover_timeout_s = recover_timeout_s
+        self._recovery: asyncio.Task[None] | None = None
         self._threshold = failure_threshold
         self._reset_s = reset_s
         self._clock = clock
@@ -136,3 +144,37 @@ class CircuitBreaker:
         self._state = state
         if self._on_change is not None:
             self._on_change(state)
+        if state is BreakerState.OPEN and self._recover is not None:
+            self._start_recovery()
+
+    def _start_recovery(self) -> None:
+        if self._recovery is not None and not self._recovery.done():
+            return
+        try:
+            self._recovery = asyncio.get_running_loop().create_task(self._recovery_loop())
+        except RuntimeError:  # no loop (a synchronous caller): lazy half-open still recovers
+            self._recovery = None
+
+    async def _recovery_loop(self) -> None:
+        assert self._recover is not None
+        while not self._closed():
+            await asyncio.sleep(self._reset_s)
+            if self._closed():  # a request's own trial got there first
+                return
+            try:
+                async with asyncio.timeout(self._recover_timeout_s):
+                    await self._recover()
+            except Exception:  # noqa: BLE001, S112  # still down: try again after reset_s
+                continue
+            self._record_success()
+
+    def _closed(self) -> bool:
+        return self._state is BreakerState.CLOSED
+
+    async def aclose(self) -> None:
+        """Stop the background recovery probe, if one runs."""
+        if self._recovery is not None and not self._recovery.done():
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
+        self._recovery = None

@@ -171,6 +171,8 @@ class RedisRateLimiter:
             reset_s=settings.breaker_reset_s,
             clock=clock,
             on_change=self._on_breaker,
+            recover=connection.client.ping,  # probed in the background while open
+            recover_timeout_s=max(self._timeout_s, 0.5),
         )
 
     @property
@@ -199,6 +201,7 @@ class RedisRateLimiter:
         )
 
     async def close(self) -> None:
+        await self._breaker.aclose()
         await self._conn.aclose()
 
     def _on_breaker(self, state: BreakerState) -> None:

@@ -123,6 +123,8 @@ class RedisDecisionCache:
             reset_s=settings.breaker_reset_s,
             clock=clock,
             on_change=self._on_breaker,
+            recover=self._redis.ping,  # probed in the background while open
+            recover_timeout_s=max(self._timeout_s, 0.5),
         )
 
     @property
@@ -182,6 +184,7 @@ class RedisDecisionCache:
         return True
 
     async def close(self) -> None:
+        await self._breaker.aclose()
         await self._conn.aclose()
 
     def _on_breaker(self, state: BreakerState) -> None:

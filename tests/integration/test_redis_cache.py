@@ -385,3 +385,28 @@ async def test_a_hung_server_costs_one_timeout_per_op_then_nothing(
         assert (snap.errors, snap.bypassed, snap.breaker_state) == (3, 3, "closed")
     finally:
         await store.close()
+
+
+@pytest.mark.anyio
+async def test_breaker_recovers_in_the_background_without_traffic(tmp_path: Path) -> None:
+    """Once Redis is back, a background probe closes the breaker; no request has to pay for the trial."""
+    server = RedisProcess(tmp_path)
+    server.start()
+    settings = CacheSettings(url=server.url, key_prefix="pg-bg:", op_timeout_ms=50,
+                             breaker_failures=2, breaker_reset_s=0.2)
+    store = build_cache(settings)
+    assert isinstance(store, RedisDecisionCache)
+    try:
+        assert await store.ping()
+        server.kill()
+        for _ in range(3):
+            await store.get("pg-bg:k")
+        assert store.breaker.state is BreakerState.OPEN
+        server.start()
+        deadline = time.monotonic() + 5
+        while store.breaker.state is not BreakerState.CLOSED and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)  # no cache operation at all while waiting
+        assert store.breaker.state is BreakerState.CLOSED
+    finally:
+        await store.close()
+        server.kill()
