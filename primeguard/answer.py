@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from primeguard.routing.templates import RouteTemplates
@@ -81,11 +81,3 @@ async def cancel_task(task: asyncio.Task[Any] | None) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-
-
-def first_choice_text(body: Mapping[str, Any]) -> str:
-    choices: Sequence[Mapping[str, Any]] = body.get("choices") or []
-    if not choices:
-        return ""
-    content = (choices[0].get("message") or {}).get("content")
-    return content if isinstance(content, str) else ""

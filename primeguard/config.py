@@ -210,5 +210,3 @@ def load_config(path: str | Path | None) -> Settings:
         raise ConfigError(f"{path}: the top level must be a mapping")
     return parse_config(data, str(path))
 
-
-CacheBackend = Literal["memory", "redis"]

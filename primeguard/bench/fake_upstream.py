@@ -26,6 +26,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from primeguard.bench.asgi import lifespan, read_body
+
 NO_RISK = '{"system_check_result": "benign", "route": "no_to_minimal_risk", "system_tip": "Be helpful."}'
 POTENTIAL = ('{"system_check_result": "needs care", "route": "potential_violation", '
              '"system_tip": "Answer only the safe part."}')
@@ -120,16 +122,9 @@ class FakeUpstream:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            while (await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
+            await lifespan(receive, send)
             return
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        raw = await read_body(receive)
         path = scope["path"]
         if path == "/_stats":
             await _json(send, 200, asdict(self.stats))

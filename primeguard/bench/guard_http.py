@@ -20,6 +20,7 @@ import json
 import os
 from typing import Any
 
+from primeguard.bench.asgi import read_body
 from primeguard.verdicts import GuardText
 
 _LEVEL = {"unsafe": 0.9, "controversial": 0.6, "safe": 0.1}
@@ -43,12 +44,7 @@ class GuardApp:
                     await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
             return
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        raw = await read_body(receive)
         path = scope["path"]
         if path == "/_control":
             self.hang = bool(json.loads(raw or b"{}").get("hang", False))

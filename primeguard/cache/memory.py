@@ -13,8 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from primeguard.cache.protocol import CachedDecision, CacheStats, EventHook
-from primeguard.config import CacheBackend
+from primeguard.cache.protocol import CacheBackend, CachedDecision, CacheStats, EventHook
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
-from primeguard.config import CacheBackend
 from primeguard.verdicts import Category, DecisionSource, GuardResult, Route, RouteDecision, Verdict
 
 #: Bump whenever the encoded shape changes; older entries then read as misses.
@@ -23,6 +22,9 @@ SCHEMA_VERSION = 1
 _UNCACHEABLE_SOURCES = frozenset({DecisionSource.JUDGE_ERROR, DecisionSource.PARSE_FAILURE})
 
 EventHook = Callable[[str], None]
+
+#: Which store answers: the in-process LRU or Redis.
+CacheBackend = Literal["memory", "redis"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from primeguard.cache.breaker import BreakerState, CallStatus, CircuitBreaker
+from primeguard.cache.breaker import BreakerState, CallStatus
 from primeguard.cache.protocol import EventHook
-from primeguard.cache.redis_store import REDIS_ERRORS, RedisConnection, connect
+from primeguard.cache.redis_store import REDIS_ERRORS, RedisConnection, connect, redis_breaker
 from primeguard.cache.settings import CacheSettings
 
 _PERIOD_S = 60.0
@@ -166,14 +166,7 @@ class RedisRateLimiter:
         self._prefix = settings.key_prefix
         self._timeout_s = settings.op_timeout_s
         self._stats = RateLimitStats(on_event=on_event)
-        self._breaker = CircuitBreaker(
-            failure_threshold=settings.breaker_failures,
-            reset_s=settings.breaker_reset_s,
-            clock=clock,
-            on_change=self._on_breaker,
-            recover=connection.client.ping,  # probed in the background while open
-            recover_timeout_s=max(self._timeout_s, 0.5),
-        )
+        self._breaker = redis_breaker(connection, settings, clock=clock, on_change=self._on_breaker)
 
     @property
     def stats(self) -> RateLimitStats:

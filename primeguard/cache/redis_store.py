@@ -24,6 +24,7 @@ from redis.exceptions import RedisClusterException, RedisError
 
 from primeguard.cache.breaker import BreakerState, CallStatus, CircuitBreaker
 from primeguard.cache.protocol import (
+    CacheBackend,
     CachedDecision,
     CacheStats,
     EventHook,
@@ -31,7 +32,6 @@ from primeguard.cache.protocol import (
     encode_decision,
 )
 from primeguard.cache.settings import CacheSettings
-from primeguard.config import CacheBackend
 
 #: What a broken, slow or unreachable Redis raises (timeouts are added by the breaker).
 REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, RedisClusterException, OSError)
@@ -52,6 +52,24 @@ class RedisConnection:
         await self.client.aclose()
         for sentinel in self.sentinels:
             await sentinel.aclose()
+
+
+def redis_breaker(
+    connection: RedisConnection,
+    settings: CacheSettings,
+    *,
+    clock: Callable[[], float],
+    on_change: Callable[[BreakerState], None],
+) -> CircuitBreaker:
+    """The breaker every Redis-backed store uses; PING probes recovery in the background."""
+    return CircuitBreaker(
+        failure_threshold=settings.breaker_failures,
+        reset_s=settings.breaker_reset_s,
+        clock=clock,
+        on_change=on_change,
+        recover=connection.client.ping,
+        recover_timeout_s=max(settings.op_timeout_s, 0.5),
+    )
 
 
 def connect(settings: CacheSettings) -> RedisConnection:
@@ -118,14 +136,7 @@ class RedisDecisionCache:
         self._redis = connection.client
         self._timeout_s = settings.op_timeout_s
         self._stats = CacheStats(on_event=on_event)
-        self._breaker = CircuitBreaker(
-            failure_threshold=settings.breaker_failures,
-            reset_s=settings.breaker_reset_s,
-            clock=clock,
-            on_change=self._on_breaker,
-            recover=self._redis.ping,  # probed in the background while open
-            recover_timeout_s=max(self._timeout_s, 0.5),
-        )
+        self._breaker = redis_breaker(connection, settings, clock=clock, on_change=self._on_breaker)
 
     @property
     def backend(self) -> CacheBackend:

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from primeguard.config import resolve_secret
 from primeguard.errors import ConfigError
 from primeguard.guards.thresholds import Threshold, Tolerance
-from primeguard.streaming.window import StreamMode
+from primeguard.streaming.events import StreamMode
 from primeguard.verdicts import Category, Verdict
 
 

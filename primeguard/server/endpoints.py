@@ -84,8 +84,8 @@ async def chat_completions(request: Request) -> Response:
             span.set_attributes({attr.PRIMEGUARD_TENANT: policy.tenant, attr.GEN_AI_REQUEST_MODEL: chat.model,
                                  attr.PRIMEGUARD_SHADOW: policy.shadow})
             # Prompt text reaches a span only if both the deployment and the tenant opted in.
-            span.set_attributes(content_attributes(latest_user_text(raw["messages"]),
-                                                   tel.tracing.capture_content and policy.capture_content))
+            if tel.tracing.capture_content and policy.capture_content:
+                span.set_attributes(content_attributes(latest_user_text(raw["messages"]), True))
             result = await proxy.pipeline.chat(raw, chat, policy, RequestContext(request_id=request_id))
             span.set_attributes({**route_attributes(result.decision.route),
                                  attr.PRIMEGUARD_CACHE_HIT: result.cache_hit, **_usage(result.body)})

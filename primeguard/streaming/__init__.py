@@ -1,6 +1,6 @@
 """Streaming: the windowed output guard over an answer's chunk stream."""
 
-from primeguard.streaming.window import (
+from primeguard.streaming.events import (
     Checker,
     CheckOutcome,
     Cut,
@@ -9,9 +9,9 @@ from primeguard.streaming.window import (
     StreamCheckError,
     StreamMode,
     WindowCheck,
-    WindowedOutputGuard,
     WindowRecord,
 )
+from primeguard.streaming.window import WindowedOutputGuard
 
 __all__ = [
     "CheckOutcome",

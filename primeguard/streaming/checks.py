@@ -9,8 +9,9 @@ from primeguard.guards.chat_guard import ResponseText
 from primeguard.guards.protocol import Guard
 from primeguard.guards.settings import StreamSettings, blocking_verdicts
 from primeguard.guards.thresholds import Tolerance
+from primeguard.streaming.events import Checker
 from primeguard.streaming.tokens import TokenizerLen
-from primeguard.streaming.window import Checker, WindowedOutputGuard
+from primeguard.streaming.window import WindowedOutputGuard
 from primeguard.verdicts import GuardResult
 
 

@@ -30,11 +30,9 @@ from primeguard.streaming.events import (
     Checker,
     CheckOutcome,
     Cut,
-    GuardEvent,
     Release,
     StreamCheckError,
     StreamMode,
-    WindowCheck,
     WindowRecord,
     to_window_check,
 )
@@ -43,19 +41,7 @@ from primeguard.verdicts import Verdict
 
 T = TypeVar("T")
 
-__all__ = [
-    "CheckOutcome",
-    "Checker",
-    "Cut",
-    "GuardEvent",
-    "Release",
-    "StreamCheckError",
-    "StreamMode",
-    "WindowCheck",
-    "WindowRecord",
-    "WindowedOutputGuard",
-    "to_window_check",
-]
+__all__ = ["WindowedOutputGuard"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,35 +93,20 @@ def test_answer_upstream_5xx_is_502_and_timeout_504(fake: FakeUpstream) -> None:
                                                       max_retries=0) as client:
         # the judge succeeds, the answer fails
         fake.script.judge_default = '{"system_check_result": "", "route": "no_to_minimal_risk", "system_tip": ""}'
-        original = fake._respond
+        fake.script.fail_kinds = {"answer": 503}
+        with pytest.raises(openai.APIStatusError) as info:
+            client.chat.completions.create(model="fake-gpt", messages=HELLO)
+        assert info.value.status_code == 502
+        assert info.value.body["type"] == "upstream_error"  # type: ignore[index]
 
-        async def fail_answers(record, receive, send):  # type: ignore[no-untyped-def]
-            if record.kind == "answer":
-                fake.script.fail_status = [503]
-            return await original(record, receive, send)
-
-        fake._respond = fail_answers  # type: ignore[method-assign]
-        try:
-            with pytest.raises(openai.APIStatusError) as info:
-                client.chat.completions.create(model="fake-gpt", messages=HELLO)
-            assert info.value.status_code == 502
-            assert info.value.body["type"] == "upstream_error"  # type: ignore[index]
-
-            async def hang_answers(record, receive, send):  # type: ignore[no-untyped-def]
-                if record.kind == "answer":
-                    fake.script.answer_delay = 3
-                return await original(record, receive, send)
-
-            fake._respond = hang_answers  # type: ignore[method-assign]
-            with pytest.raises(openai.APIStatusError) as info:
-                client.chat.completions.create(model="fake-gpt", messages=HELLO)
-            assert info.value.status_code == 504
-            with pytest.raises(openai.APIStatusError) as info:
-                client.chat.completions.create(model="fake-gpt", messages=HELLO, stream=True)
-            assert info.value.status_code == 504
-        finally:
-            fake._respond = original  # type: ignore[method-assign]
-
+        fake.script.fail_kinds = {}
+        fake.script.answer_delay = 3  # only answers wait; the judge still answers at once
+        with pytest.raises(openai.APIStatusError) as info:
+            client.chat.completions.create(model="fake-gpt", messages=HELLO)
+        assert info.value.status_code == 504
+        with pytest.raises(openai.APIStatusError) as info:
+            client.chat.completions.create(model="fake-gpt", messages=HELLO, stream=True)
+        assert info.value.status_code == 504
 
 def test_retry_after_is_honoured(client: openai.OpenAI, fake: FakeUpstream) -> None:
     import time

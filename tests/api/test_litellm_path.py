@@ -55,18 +55,8 @@ def test_streaming_through_litellm(lclient: openai.OpenAI, fake: FakeUpstream) -
 
 def test_litellm_errors_are_mapped(lclient: openai.OpenAI, fake: FakeUpstream) -> None:
     fake.script.judge_default = '{"system_check_result": "", "route": "no_to_minimal_risk", "system_tip": ""}'
-    original = fake._respond
-
-    async def fail_answers(record, receive, send):  # type: ignore[no-untyped-def]
-        if record.kind == "answer":
-            fake.script.fail_status = [500]
-        return await original(record, receive, send)
-
-    fake._respond = fail_answers  # type: ignore[method-assign]
-    try:
-        with pytest.raises(openai.APIStatusError) as info:
-            lclient.chat.completions.create(model="fake-gpt", messages=HELLO)
-        assert info.value.status_code == 502
-        assert "Traceback" not in str(info.value.body)
-    finally:
-        fake._respond = original  # type: ignore[method-assign]
+    fake.script.fail_kinds = {"answer": 500}
+    with pytest.raises(openai.APIStatusError) as info:
+        lclient.chat.completions.create(model="fake-gpt", messages=HELLO)
+    assert info.value.status_code == 502
+    assert "Traceback" not in str(info.value.body)

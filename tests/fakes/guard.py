@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.fakes.asgi import lifespan, read_body
+from primeguard.bench.asgi import lifespan, read_body
 
 
 class FakeTEIGuard:

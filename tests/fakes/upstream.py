@@ -27,7 +27,7 @@ from typing import Any
 
 import uvicorn
 
-from tests.fakes.asgi import lifespan, read_body
+from primeguard.bench.asgi import lifespan, read_body
 
 NO_RISK = '{"system_check_result": "benign", "route": "no_to_minimal_risk", "system_tip": "Be helpful."}'
 POTENTIAL = '{"system_check_result": "needs care", "route": "potential_violation", "system_tip": "Answer the safe part."}'

@@ -1,4 +1,4 @@
-"""The few raw-ASGI steps the scripted servers share."""
+"""The few raw-ASGI steps the scripted servers (bench fakes and test fakes) share."""
 
 from __future__ import annotations
 
@@ -16,6 +16,6 @@ async def read_body(receive: Any) -> bytes:
     raw = b""
     while True:
         message = await receive()
-        raw += message.get("body", b"")
+        raw += bytes(message.get("body", b""))
         if not message.get("more_body"):
             return raw
