@@ -31,6 +31,7 @@ def benchmark_guard(
     seconds: float = 3.0,
     rounds: int = 1,
     kinds: Sequence[str] = ("short", "long"),
+    device: str | None = None,
 ) -> dict[tuple[str, str, int], float]:
     """Print and return the best texts/s for each (backend, short|long, batch size).
 
@@ -44,7 +45,7 @@ def benchmark_guard(
     heads = GuardHeads.load(ASSETS / WEIGHTS)
     results: dict[tuple[str, str, int], float] = {}
     for backend in backends:
-        encoder = MiniLMEncoder(backend=backend)  # type: ignore[arg-type]
+        encoder = MiniLMEncoder(backend=backend, device=device)  # type: ignore[arg-type]
         cells = [(kind, bs) for kind in kinds for bs in batch_sizes]
         rates: dict[tuple[str, int], list[float]] = {cell: [] for cell in cells}
         tokens = {kind: len(encoder.token_ids(_texts(kind, 1))[0]) for kind in kinds}
@@ -62,7 +63,7 @@ def benchmark_guard(
             results[(backend, kind, bs)] = best
             tok = tokens[kind]
             print(
-                f"{backend:5s} {kind:5s} ({tok:3d} tok) batch {bs:3d}: "
+                f"{backend:5s} {encoder.device:6s} {kind:5s} ({tok:3d} tok) batch {bs:3d}: "
                 f"{best:8.1f} texts/s {best * tok:9.0f} tokens/s "
                 f"(median of {rounds}: {median:8.1f} texts/s {median * tok:9.0f} tokens/s)",
                 flush=True,
@@ -77,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--kinds", default="short,long")
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--device", default=None, help="cuda: the torch encoder on a GPU")
     args = parser.parse_args(argv)
     benchmark_guard(
         backends=args.backends.split(","),
@@ -84,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         seconds=args.seconds,
         rounds=args.rounds,
         kinds=args.kinds.split(","),
+        device=args.device,
     )
 
 

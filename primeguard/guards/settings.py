@@ -145,7 +145,7 @@ class InProcessDefinition(_GuardBase):
         default=None, description="weights; default: the shipped MiniLM guard"
     )
     device: str | None = Field(
-        default=None, description="cpu, cuda, cuda:1; default: cuda when available"
+        default=None, description="cpu (default: the int8 ONNX path), or cuda, cuda:1 (the torch encoder on a GPU)"
     )
     options: dict[str, Any] = Field(
         default_factory=dict, description="passed to the in-process guard"

@@ -109,7 +109,7 @@ def _inprocess_guard(overrides: dict[str, Threshold]) -> Callable[[str, InProces
 
         assets = Path(definition.model_dir) if definition.model_dir else None
         try:
-            return InProcessGuard(assets, thresholds=overrides, **definition.options)
+            return InProcessGuard(assets, thresholds=overrides, device=definition.device, **definition.options)
         except (OSError, KeyError, ValueError) as exc:
             raise ConfigError(f"guards.definitions.{name}: cannot load the in-process guard: {exc}") from None
 

@@ -1,0 +1,94 @@
+"""Texts/s of `primeguard guard-server` over HTTP, on CUDA when present.
+
+    python -m tests.bench.guard_server [--device cuda] [--seconds 5]
+
+Serves MiniLM (the encoder the in-process guard uses, with a seeded random
+two-label head: the cost of a forward pass does not depend on the head's
+values) and drives `/predict` from concurrent httpx clients, each sending
+`--client-batch` texts per request; the server batches concurrent requests
+into one forward pass.  Prints texts/s and request latency per cell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from primeguard.guards.benchmark import _texts
+from tests.fakes.upstream import ServerThread
+
+
+def build_minilm_classifier(directory: Path) -> Path:
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from primeguard.guards.encoder import model_dir
+
+    torch.manual_seed(0)
+    source = model_dir()
+    labels = {0: "BENIGN", 1: "MALICIOUS"}
+    model = AutoModelForSequenceClassification.from_pretrained(
+        str(source), num_labels=2, id2label=labels, label2id={v: k for k, v in labels.items()}
+    )
+    model.save_pretrained(str(directory))
+    AutoTokenizer.from_pretrained(str(source)).save_pretrained(str(directory))
+    return directory
+
+
+async def drive(url: str, texts: list[str], concurrency: int, seconds: float) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    done = 0
+    stop = 0.0
+
+    async def client(http: httpx.AsyncClient) -> None:
+        nonlocal done
+        while time.perf_counter() < stop:
+            start = time.perf_counter()
+            r = await http.post(f"{url}/predict", json={"inputs": texts, "truncate": True})
+            r.raise_for_status()
+            latencies.append(time.perf_counter() - start)
+            done += len(texts)
+
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=concurrency)) as http:
+        await http.post(f"{url}/predict", json={"inputs": texts, "truncate": True})  # warm-up
+        began = time.perf_counter()
+        stop = began + seconds
+        await asyncio.gather(*(client(http) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    return done / elapsed, latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default=None, help="default: cuda when available")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--max-batch-size", type=int, default=256)
+    parser.add_argument("--cells", default="short:1:1,short:1:64,short:16:16,short:64:8,long:1:64,long:16:8,long:64:4",
+                        help="kind:client_batch:concurrency,...")
+    args = parser.parse_args()
+    from primeguard.guards.server import create_guard_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = build_minilm_classifier(Path(tmp) / "minilm-cls")
+        app = create_guard_app(model, device=args.device, max_batch_size=args.max_batch_size, max_wait_ms=2.0)
+        with ServerThread(app) as server:
+            info = httpx.get(f"{server.url}/info").json()
+            print(f"guard-server on {info['device']}, max batch {args.max_batch_size}", flush=True)
+            for cell in args.cells.split(","):
+                kind, batch, concurrency = cell.split(":")
+                texts = _texts(kind, int(batch))
+                rate, lat = asyncio.run(drive(server.url, texts, int(concurrency), args.seconds))
+                lat.sort()
+                print(f"{kind:5s} client batch {int(batch):3d} x {int(concurrency):3d} clients: "
+                      f"{rate:9.1f} texts/s  request p50 {statistics.median(lat) * 1000:7.1f} ms "
+                      f"p95 {lat[int(0.95 * (len(lat) - 1))] * 1000:7.1f} ms", flush=True)
+
+
+if __name__ == "__main__":
+    main()
