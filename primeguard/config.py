@@ -107,6 +107,8 @@ class TenantSettings(_Frozen):
     output_guards: tuple[str, ...] | None = Field(
         default=None, description="guards run on this tenant's answers; default: guards.output")
     rate_limit_rpm: int | None = Field(default=None, ge=1, description="requests per minute; shared via Redis")
+    thresholds: dict[str, Any] | None = Field(
+        default=None, description="per category {controversial, unsafe} cut-offs over guards.thresholds")
 
     @field_validator("api_keys")
     @classmethod

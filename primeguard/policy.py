@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from primeguard.config import Settings, TenantSettings
 from primeguard.errors import AdminDisabled, AuthenticationFailed, ConfigError
 from primeguard.guards.protocol import Guard
+from primeguard.guards.settings import ThresholdPair
+from primeguard.guards.tenant import TenantThresholds, overrides_digest, parse_overrides
 from primeguard.guards.thresholds import Tolerance
 from primeguard.routing.templates import GuidelineSet, RouteTemplates
+from primeguard.verdicts import Category
 
 DEFAULT_TENANT = "default"
 
@@ -53,6 +56,12 @@ class Policy:
     capture_content: bool = False
     input_guards: tuple[Guard, ...] = ()
     output_guards: tuple[Guard, ...] = ()
+    thresholds: Mapping[Category, ThresholdPair] = field(default_factory=dict)
+
+    @property
+    def thresholds_version(self) -> str:
+        """'' without tenant thresholds; else a digest of them (part of the decision cache key)."""
+        return overrides_digest(self.thresholds)
 
 
 class PolicyBook:
@@ -71,6 +80,12 @@ class PolicyBook:
                     f"tenants[{i}].guidelines: unknown guideline set '{tenant.guidelines}' "
                     f"(have: {', '.join(sorted(guidelines))})"
                 )
+            overrides = parse_overrides(tenant.thresholds, f"tenants[{i}].thresholds")
+            inputs = guards.pick(tenant.input_guards, guards.default_input, f"tenants[{i}].input_guards")
+            outputs = guards.pick(tenant.output_guards, guards.default_output, f"tenants[{i}].output_guards")
+            if overrides:
+                inputs = tuple(TenantThresholds(g, overrides) for g in inputs)
+                outputs = tuple(TenantThresholds(g, overrides) for g in outputs)
             policy = Policy(
                 tenant=tenant.name,
                 guidelines=guidelines[tenant.guidelines],
@@ -80,8 +95,9 @@ class PolicyBook:
                 rate_limit_rpm=tenant.rate_limit_rpm,
                 tolerance=Tolerance(tenant.tolerance) if tenant.tolerance else default_tolerance,
                 capture_content=tenant.capture_content,
-                input_guards=guards.pick(tenant.input_guards, guards.default_input, f"tenants[{i}].input_guards"),
-                output_guards=guards.pick(tenant.output_guards, guards.default_output, f"tenants[{i}].output_guards"),
+                input_guards=inputs,
+                output_guards=outputs,
+                thresholds=overrides,
             )
             self._policies[tenant.name] = policy
             self._by_digest.extend((digest, policy) for digest in tenant.api_keys)

@@ -86,6 +86,9 @@ class GuardResult:
     guard: str
     version: str
     scores: Mapping[Category, float] = field(default_factory=dict)
+    #: Each scored category's own verdict under the guard's thresholds (empty: not known).
+    #: It lets a tenant's thresholds re-decide one category without the others' cut-offs.
+    by_category: Mapping[Category, Verdict] = field(default_factory=dict)
 
     @property
     def flagged_categories(self) -> list[Category]:

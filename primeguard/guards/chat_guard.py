@@ -121,6 +121,7 @@ class ChatGuard:
             guard=self._name,
             version=self._version,
             scores=scores,
+            by_category={c: parsed.verdict for c in parsed.categories},
             labels=parsed.labels,
             refusal=parsed.refusal,
         )

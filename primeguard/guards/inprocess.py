@@ -143,7 +143,14 @@ class InProcessGuard:
         named = dict(zip(HEAD_NAMES, (float(s) for s in row)))
         verdict = apply_thresholds(named, self.thresholds, tolerance or self.tolerance)
         scores = {c: named[c.value] for c in Category}
-        return GuardResult(verdict=verdict, guard=self.name, version=self.version, scores=scores)
+        by_category = {
+            c: apply_thresholds({c.value: named[c.value]}, self.thresholds, Tolerance.DEFAULT)
+            for c in Category
+        }
+        return GuardResult(
+            verdict=verdict, guard=self.name, version=self.version, scores=scores,
+            by_category=by_category,
+        )
 
     def _score_batch(self, texts: list[str]) -> list[np.ndarray]:
         return list(self._score(texts))

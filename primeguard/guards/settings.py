@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -95,18 +95,29 @@ class ThresholdPair(_Frozen):
 DEFAULT_THRESHOLDS = ThresholdPair()
 
 
+def pair_verdict(score: float, pair: ThresholdPair) -> Verdict:
+    if score >= pair.unsafe:
+        return Verdict.UNSAFE
+    return Verdict.CONTROVERSIAL if score >= pair.controversial else Verdict.SAFE
+
+
+def category_verdicts(
+    scores: Mapping[Category, float], thresholds: Mapping[Category, ThresholdPair] | None = None
+) -> dict[Category, Verdict]:
+    """Each category's verdict under its thresholds (the defaults where none is set)."""
+    return {c: pair_verdict(s, (thresholds or {}).get(c, DEFAULT_THRESHOLDS)) for c, s in scores.items()}
+
+
+def worst_verdict(verdicts: Iterable[Verdict]) -> Verdict:
+    found = set(verdicts)
+    return next((v for v in (Verdict.UNSAFE, Verdict.CONTROVERSIAL) if v in found), Verdict.SAFE)
+
+
 def verdict_from_scores(
     scores: Mapping[Category, float], thresholds: Mapping[Category, ThresholdPair] | None = None
 ) -> Verdict:
     """The worst verdict any category's score reaches under its thresholds."""
-    verdict = Verdict.SAFE
-    for category, score in scores.items():
-        pair = (thresholds or {}).get(category, DEFAULT_THRESHOLDS)
-        if score >= pair.unsafe:
-            return Verdict.UNSAFE
-        if score >= pair.controversial:
-            verdict = Verdict.CONTROVERSIAL
-    return verdict
+    return worst_verdict(category_verdicts(scores, thresholds).values())
 
 
 class BreakerSettings(_Frozen):

@@ -21,7 +21,7 @@ import httpx
 from primeguard.guards.categories import default_tei_labels
 from primeguard.guards.http_client import HeadersFactory, gather_limited, post_json, request_headers
 from primeguard.guards.protocol import GuardUnavailable
-from primeguard.guards.settings import ThresholdPair, verdict_from_scores
+from primeguard.guards.settings import ThresholdPair, category_verdicts, worst_verdict
 from primeguard.verdicts import Category, GuardResult, GuardText
 
 logger = logging.getLogger(__name__)
@@ -99,8 +99,9 @@ class TEIClassifierGuard:
             category = self._labels[label]
             if category is not None:
                 scores[category] = max(scores.get(category, 0.0), float(prediction["score"]))
-        verdict = verdict_from_scores(scores, self._thresholds)
-        return GuardResult(verdict=verdict, guard=self._name, version=self._version, scores=scores)
+        by_category = category_verdicts(scores, self._thresholds)
+        return GuardResult(verdict=worst_verdict(by_category.values()), guard=self._name,
+                           version=self._version, scores=scores, by_category=by_category)
 
     def _note_unknown(self, label: str) -> None:
         if label not in self._unknown_labels and len(self._unknown_labels) < 64:

@@ -177,7 +177,8 @@ async def admin_status(request: Request) -> Response:
     proxy.policies.authenticate_admin(api_key_from(request), proxy.settings.general_settings.master_key)
     tenants = [
         {"name": p.tenant, "guidelines": p.guidelines.name, "guidelines_version": p.guidelines.version,
-         "shadow": p.shadow, "explain": p.explain, "tolerance": p.tolerance.value, "rate_limit_rpm": p.rate_limit_rpm}
+         "shadow": p.shadow, "explain": p.explain, "tolerance": p.tolerance.value, "rate_limit_rpm": p.rate_limit_rpm,
+         "thresholds": {c.value: t.model_dump() for c, t in p.thresholds.items()}}
         for p in proxy.policies.policies().values()
     ]
     cache = proxy.store.cache

@@ -131,7 +131,10 @@ def validate_settings(settings: Settings, source: str = "<config>") -> None:
     templates = load_route_templates(settings.routing.routes_dir)
     guard_settings = parse_guards(settings.guards, source)
     _check_tenant_guards(settings, guard_settings, source)
-    PolicyBook(settings, templates, load_guidelines(settings.routing.guidelines_dir), guard_settings.tolerance)
+    try:
+        PolicyBook(settings, templates, load_guidelines(settings.routing.guidelines_dir), guard_settings.tolerance)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
     try:
         _cache_settings(settings)
     except ConfigError as exc:

@@ -26,7 +26,11 @@ def _guarded_config(fake: FakeUpstream, url: str, mode: str) -> dict:  # type: i
     tenants = [{"name": "open", "api_keys": ["sk-open"]},
                {"name": "strict", "api_keys": ["sk-strict"], "tolerance": "strict"},
                {"name": "loose", "api_keys": ["sk-loose"], "tolerance": "loose"},
-               {"name": "unguarded", "api_keys": ["sk-unguarded"], "input_guards": [], "output_guards": []}]
+               {"name": "unguarded", "api_keys": ["sk-unguarded"], "input_guards": [], "output_guards": []},
+               {"name": "sensitive", "api_keys": ["sk-sensitive"],
+                "thresholds": {"violence": {"controversial": 0.3, "unsafe": 0.5}}},
+               {"name": "lenient", "api_keys": ["sk-lenient"],
+                "thresholds": {"violence": {"controversial": 0.995, "unsafe": 0.999}}}]
     return proxy_config(fake, tenants=tenants, guards={
         "input": ["tei"], "output": ["tei"],
         "definitions": {"tei": {"kind": "tei", "url": url, "fail_mode": "closed", "timeout_s": 2,
@@ -158,3 +162,31 @@ def test_tenant_may_choose_its_guards(guarded: tuple[str, ServerThread], fake: F
     response = httpx.post(f"{guarded[1].url}/v1/moderations", json={"input": "x"},
                           headers={"authorization": "Bearer sk-unguarded"})
     assert response.status_code == 503
+
+
+@pytest.mark.parametrize("key,text,route", [
+    ("sk-open", "MAYBE so", "potential_violation"),  # 0.6: controversial under the global 0.5/0.8
+    ("sk-sensitive", "MAYBE so", "direct_violation"),  # the tenant's violence cut-off is 0.5
+    ("sk-open", "a BOMB", "direct_violation"),  # 0.99
+    ("sk-lenient", "a BOMB", "no_to_minimal_risk"),  # the tenant's cut-offs are 0.995/0.999
+])
+def test_tenant_thresholds_decide_the_route(guarded: tuple[str, ServerThread], fake: FakeUpstream,
+                                            key: str, text: str, route: str) -> None:
+    fake.script.answer_text = "fine"
+    raw = _client(guarded[1], key).chat.completions.with_raw_response.create(
+        model="fake-gpt", messages=[{"role": "user", "content": f"{text} ({key})"}])
+    assert raw.headers["x-primeguard-route"] == route
+
+
+def test_tenant_thresholds_apply_to_moderations_and_the_output(guarded: tuple[str, ServerThread],
+                                                               fake: FakeUpstream) -> None:
+    assert _client(guarded[1], "sk-sensitive").moderations.create(input="MAYBE").results[0].flagged is True
+    assert _client(guarded[1], "sk-open").moderations.create(input="MAYBE").results[0].flagged is False
+    assert _client(guarded[1], "sk-lenient").moderations.create(input="a BOMB").results[0].flagged is False
+    fake.script.answer_text = "MAYBE it is"
+    cut = _client(guarded[1], "sk-sensitive").chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "tell me (sensitive output)"}])
+    assert cut.choices[0].finish_reason == "content_filter"
+    kept = _client(guarded[1], "sk-open").chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "tell me (open output)"}])
+    assert kept.choices[0].message.content == "MAYBE it is"

@@ -2,7 +2,8 @@
 
     python -m tests.bench.guard_server [--device cuda] [--seconds 5]
 
-Serves MiniLM (the encoder the in-process guard uses, with a seeded random
+Starts the server as its own process, as it is deployed (a load generator in
+the same process would fight it for the GIL), serving MiniLM (the encoder the in-process guard uses, with a seeded random
 two-label head: the cost of a forward pass does not depend on the head's
 values) and drives `/predict` from concurrent httpx clients, each sending
 `--client-batch` texts per request; the server batches concurrent requests
@@ -13,15 +14,44 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 
 from primeguard.guards.benchmark import _texts
-from tests.fakes.upstream import ServerThread
+
+
+@contextlib.contextmanager
+def guard_server_process(model: Path, device: str | None, max_batch_size: int) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "primeguard.cli", "guard-server", "--model", str(model),
+           "--port", str(port), "--max-batch-size", str(max_batch_size), "--max-wait-ms", "2"]
+    proc = subprocess.Popen([*cmd, *(["--device", device] if device else [])],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("guard-server did not start")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def build_minilm_classifier(directory: Path) -> Path:
@@ -72,18 +102,15 @@ def main() -> None:
     parser.add_argument("--cells", default="short:1:1,short:1:64,short:16:16,short:64:8,long:1:64,long:16:8,long:64:4",
                         help="kind:client_batch:concurrency,...")
     args = parser.parse_args()
-    from primeguard.guards.server import create_guard_app
-
     with tempfile.TemporaryDirectory() as tmp:
         model = build_minilm_classifier(Path(tmp) / "minilm-cls")
-        app = create_guard_app(model, device=args.device, max_batch_size=args.max_batch_size, max_wait_ms=2.0)
-        with ServerThread(app) as server:
-            info = httpx.get(f"{server.url}/info").json()
+        with guard_server_process(model, args.device, args.max_batch_size) as url:
+            info = httpx.get(f"{url}/info").json()
             print(f"guard-server on {info['device']}, max batch {args.max_batch_size}", flush=True)
             for cell in args.cells.split(","):
                 kind, batch, concurrency = cell.split(":")
                 texts = _texts(kind, int(batch))
-                rate, lat = asyncio.run(drive(server.url, texts, int(concurrency), args.seconds))
+                rate, lat = asyncio.run(drive(url, texts, int(concurrency), args.seconds))
                 lat.sort()
                 print(f"{kind:5s} client batch {int(batch):3d} x {int(concurrency):3d} clients: "
                       f"{rate:9.1f} texts/s  request p50 {statistics.median(lat) * 1000:7.1f} ms "

@@ -1,0 +1,92 @@
+"""A tenant's own thresholds per category, over any guard.
+
+    tenants:
+      - name: kids-app
+        thresholds: {violence: {controversial: 0.2, unsafe: 0.5}}
+
+`TenantThresholds` wraps a guard for one tenant.  Each result is re-decided:
+an overridden category's verdict comes from its score under the tenant's
+pair; every other category keeps the guard's own verdict (`by_category`);
+and a verdict the guard reached without any category (MiniLM's overall head,
+a generative guard's bare "unsafe") stands.  Fail-open/closed results are
+not scores, so they pass unchanged.  The wrapper's version includes the
+overrides, so decisions cached under other thresholds are never reused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from primeguard.errors import ConfigError
+from primeguard.guards.policy import FallbackResult
+from primeguard.guards.protocol import Guard
+from primeguard.guards.settings import ThresholdPair, pair_verdict, worst_verdict
+from primeguard.verdicts import Category, GuardResult, GuardText, Verdict
+
+Overrides = Mapping[Category, ThresholdPair]
+_ADAPTER: TypeAdapter[dict[Category, ThresholdPair]] = TypeAdapter(dict[Category, ThresholdPair])
+_RANK = {Verdict.SAFE: 0, Verdict.CONTROVERSIAL: 1, Verdict.UNSAFE: 2}
+
+
+def parse_overrides(raw: Mapping[str, Any] | None, where: str) -> dict[Category, ThresholdPair]:
+    """Validate a tenant's `thresholds:` mapping; problems become a `ConfigError` naming the key."""
+    try:
+        return _ADAPTER.validate_python(dict(raw or {}))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{where}.{loc}: {first['msg']}") from None
+
+
+def overrides_digest(overrides: Overrides) -> str:
+    """A short, order-independent digest of the overrides ('' when there are none)."""
+    if not overrides:
+        return ""
+    spec = sorted((c.value, p.controversial, p.unsafe) for c, p in overrides.items())
+    return hashlib.sha256(json.dumps(spec).encode()).hexdigest()[:12]
+
+
+def retune(result: GuardResult, overrides: Overrides) -> GuardResult:
+    """`result` re-decided under the tenant's per-category thresholds."""
+    if not overrides or isinstance(result, FallbackResult):
+        return result
+    known = result.by_category
+    explained = worst_verdict(known.values())
+    # What the guard concluded beyond its categories' own verdicts (an overall head, or a
+    # guard that gives no per-category verdicts): the tenant's thresholds cannot lower it.
+    residual = result.verdict if _RANK[result.verdict] > _RANK[explained] else Verdict.SAFE
+    by_category = dict(known)
+    for category, pair in overrides.items():
+        if category in result.scores:
+            by_category[category] = pair_verdict(result.scores[category], pair)
+    verdict = worst_verdict([residual, *by_category.values()])
+    return dataclasses.replace(result, verdict=verdict, by_category=by_category)
+
+
+class TenantThresholds:
+    """`guard` as one tenant sees it: the same checks, that tenant's cut-offs."""
+
+    def __init__(self, guard: Guard, overrides: Overrides) -> None:
+        self._guard = guard
+        self._overrides = dict(overrides)
+        self._version = f"{guard.version}+t{overrides_digest(overrides)}"
+
+    @property
+    def name(self) -> str:
+        return self._guard.name
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
+        return [retune(r, self._overrides) for r in await self._guard.check(texts)]
+
+    async def close(self) -> None:
+        """The wrapped guard is shared with other tenants; its owner closes it."""
