@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from primeguard.config import resolve_secret
 from primeguard.errors import ConfigError
 from primeguard.guards.thresholds import Threshold, Tolerance
-from primeguard.streaming.events import StreamMode
+from primeguard.streaming.events import HoldBackRelease, StreamMode
 from primeguard.verdicts import Category, Verdict
 
 
@@ -225,6 +225,11 @@ class StreamSettings(_Frozen):
     )
     window_tokens: int = Field(default=64, ge=1, le=8192)
     stride_tokens: int = Field(default=16, ge=1, le=8192)
+    release: HoldBackRelease = Field(
+        default=HoldBackRelease.EVERY_WINDOW,
+        description="hold_back: every_window judges each token with W - S tokens after it; "
+        "first_window releases it ~W - S tokens sooner (TTFT ~stride)",
+    )
 
     @model_validator(mode="after")
     def _stride_fits(self) -> StreamSettings:

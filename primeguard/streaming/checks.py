@@ -48,4 +48,5 @@ def output_stream_guard(
         tokenizer_len=tokenizer_len,
         block_on=blocking_verdicts(tolerance),
         max_pending_checks=0,  # the guarantee: stream_first leaks at most one stride
+        release=settings.release,
     )

@@ -17,6 +17,13 @@ class StreamMode(str, enum.Enum):
     STREAM_FIRST = "stream_first"
 
 
+class HoldBackRelease(str, enum.Enum):
+    """When hold_back releases a chunk: after every window covering it, or the first, passed."""
+
+    EVERY_WINDOW = "every_window"
+    FIRST_WINDOW = "first_window"
+
+
 @dataclass(frozen=True, slots=True)
 class WindowCheck:
     """A checker's answer for one window; `score` is its risk in [0, 1]."""

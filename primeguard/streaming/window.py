@@ -4,9 +4,14 @@ Windows of `window_tokens` (W) end every `stride_tokens` (S) tokens of the
 accumulated text, so consecutive windows share W - S tokens; a last, partial
 window is checked at the end of the stream.  Two modes:
 
-* `hold_back`: a chunk is released only once every window that covers it
-  has passed, so nothing after the first unsafe token ever leaks.  The cost
-  is a release lag of W - S tokens (plus up to S waiting for a checkpoint).
+* `hold_back`: a chunk is released only after a window containing it has
+  passed, so nothing after the first unsafe token ever leaks.  Which window is
+  `release`'s choice: `every_window` (the default) waits for every window that
+  covers the chunk, so each token is also judged with the W - S tokens after
+  it (a lag of W - S tokens, plus up to S waiting for a checkpoint);
+  `first_window` releases it when the first window holding it passes (a lag
+  of at most S tokens: time to first token ~S tokens of generation, not W),
+  seeing W - S tokens before it but maybe none after.
 * `stream_first`: chunks are released at once; window checks run in the
   background and a violation cuts the stream at the next chunk.  At most
   `max_pending_checks` checks run behind the stream, so with checks faster
@@ -30,6 +35,7 @@ from primeguard.streaming.events import (
     Checker,
     CheckOutcome,
     Cut,
+    HoldBackRelease,
     Release,
     StreamCheckError,
     StreamMode,
@@ -72,6 +78,7 @@ class WindowedOutputGuard:
         tokenizer_len: TokenizerLen | None = None,
         block_on: frozenset[Verdict] = frozenset({Verdict.UNSAFE}),
         max_pending_checks: int = 1,
+        release: HoldBackRelease = HoldBackRelease.EVERY_WINDOW,
     ) -> None:
         if not 1 <= stride_tokens <= window_tokens:
             raise ValueError("need 1 <= stride_tokens <= window_tokens")
@@ -80,6 +87,8 @@ class WindowedOutputGuard:
         self._w = window_tokens
         self._s = stride_tokens
         self._block_on = block_on
+        # hold_back: tokens a released chunk must lie behind the last passed window's end.
+        self._lag = self._w - self._s if release is HoldBackRelease.EVERY_WINDOW else 0
         # 0: wait at each stride boundary for that window's check, so at most one
         # stride leaks whatever the checker's latency; >= 1: checks may run behind.
         self._max_pending = max(0, max_pending_checks)
@@ -128,7 +137,7 @@ class WindowedOutputGuard:
             if cut is not None:
                 yield cut
                 return
-            frontier = self._ledger.end_of(spans[-1].end_token + self._s - self._w)
+            frontier = self._ledger.end_of(spans[-1].end_token - self._lag)
             while held and held[0].end_char <= frontier:
                 yield self._release(held.popleft())
         self._ledger.finish()

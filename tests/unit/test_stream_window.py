@@ -12,6 +12,7 @@ import pytest
 
 from primeguard.streaming import (
     Cut,
+    HoldBackRelease,
     Release,
     StreamCheckError,
     StreamMode,
@@ -312,3 +313,34 @@ async def test_window_texts_match_the_whole_answer_on_a_long_stream(mode: Stream
         expected.append(text[start:stop])
     assert sorted(check.windows) == sorted(expected)
     assert max(w.end_token for w in guard.windows) == len(ends) == 801
+
+
+@pytest.mark.parametrize("unsafe_at", [0, 5, 15, 16, 17, 40, 63, 70, 77])
+async def test_hold_back_first_window_release_leaks_nothing(unsafe_at: int) -> None:
+    guard = WindowedOutputGuard(Script(), window_tokens=16, stride_tokens=4,
+                                release=HoldBackRelease.FIRST_WINDOW)
+    released, cut = await run(guard, one_token_chunks(words(78, unsafe_at)))
+    assert cut is not None and leaked_after_unsafe(released) == 0
+    assert UNSAFE_WORD not in "".join(c.delta for c in released)
+
+
+async def test_hold_back_first_window_release_lags_at_most_one_stride() -> None:
+    check = Script()
+    guard = WindowedOutputGuard(check, window_tokens=16, stride_tokens=4, release=HoldBackRelease.FIRST_WINDOW)
+    fed = 0
+
+    async def counted() -> AsyncIterator[Chunk]:
+        nonlocal fed
+        async for chunk in stream(one_token_chunks(words(40))):
+            fed += 1
+            yield chunk
+
+    released = 0
+    async for event in guard.guard(counted(), lambda c: c.delta):
+        assert isinstance(event, Release)
+        released += 1
+        # every released token lies inside a window that already passed ...
+        assert released <= 4 * len(check.windows) or fed == 40
+        # ... and none waits for more than one stride of later tokens
+        assert fed - released <= 4 or fed == 40  # (a token ends only when the next begins)
+    assert released == 40
