@@ -65,6 +65,7 @@ def make_served_guard(
             max_concurrency=definition.max_concurrency,
             api_key=definition.api_key,
             headers_factory=headers_factory,
+            coalesce_ms=definition.coalesce_ms,
         )
     return ChatGuard(
         name=name,

@@ -198,6 +198,10 @@ class TEIDefinition(_ServedBase):
         default_factory=dict, description="overrides the global ones"
     )
     max_batch_size: int = Field(default=32, ge=1, le=1024, description="texts per /predict request")
+    coalesce_ms: float = Field(
+        default=2.0, ge=0, le=1000,
+        description="texts of concurrent checks share a /predict request, waiting at most this long; 0: off",
+    )
 
 
 class ChatFormat(str, enum.Enum):

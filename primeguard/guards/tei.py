@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from primeguard.guards.categories import default_tei_labels
+from primeguard.guards.coalesce import Coalescer
 from primeguard.guards.http_client import HeadersFactory, gather_limited, post_json, request_headers
 from primeguard.guards.protocol import GuardUnavailable
 from primeguard.guards.settings import ThresholdPair, category_verdicts, worst_verdict
@@ -44,6 +45,7 @@ class TEIClassifierGuard:
         max_concurrency: int = 16,
         api_key: str | None = None,
         headers_factory: HeadersFactory | None = None,
+        coalesce_ms: float = 0.0,
     ) -> None:
         self._name = name
         self._url = url.rstrip("/") + "/predict"
@@ -58,6 +60,12 @@ class TEIClassifierGuard:
         self._api_key = api_key
         self._headers_factory = headers_factory
         self._unknown_labels: set[str] = set()
+        # > 0: texts of concurrent checks share requests (see coalesce.py).
+        self._coalescer: Coalescer[list[dict[str, Any]]] | None = (
+            Coalescer(self._predict, max_batch_size=max_batch_size, max_wait_s=coalesce_ms / 1000.0)
+            if coalesce_ms > 0
+            else None
+        )
 
     @property
     def name(self) -> str:
@@ -67,8 +75,16 @@ class TEIClassifierGuard:
     def version(self) -> str:
         return self._version
 
+    @property
+    def requests_sent(self) -> int | None:
+        """`/predict` requests sent by the coalescer (None without coalescing)."""
+        return None if self._coalescer is None else self._coalescer.requests_sent
+
     async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
         inputs = [t.text for t in texts]
+        if self._coalescer is not None:
+            headers = request_headers(self._api_key, self._headers_factory)
+            return [self._result(s) for s in await self._coalescer.submit(inputs, headers)]
         batches = [inputs[i : i + self._batch] for i in range(0, len(inputs), self._batch)]
         headers = request_headers(self._api_key, self._headers_factory)
         calls = [functools.partial(self._predict, batch, headers) for batch in batches]
@@ -111,7 +127,9 @@ class TEIClassifierGuard:
             )
 
     async def close(self) -> None:
-        """Nothing to release: the pooled client belongs to the caller."""
+        """Drops unsent coalesced texts; the pooled client belongs to the caller."""
+        if self._coalescer is not None:
+            await self._coalescer.close()
 
 
 def _validated(payload: Any, expected: int, guard: str) -> list[list[dict[str, Any]]]:

@@ -94,6 +94,33 @@ async def drive(url: str, texts: list[str], concurrency: int, seconds: float) ->
     return done / elapsed, latencies
 
 
+async def through_the_proxy_client(url: str, coalesce_ms: float, concurrency: int, seconds: float) -> tuple[float, int]:
+    """Texts/s of the proxy's TEI client: `concurrency` callers checking one text each, in a loop."""
+    from primeguard.guards.http_client import make_guard_client
+    from primeguard.guards.tei import TEIClassifierGuard
+    from primeguard.verdicts import GuardText
+
+    client = make_guard_client()
+    guard = TEIClassifierGuard(name="g", url=url, client=client, version="1", max_batch_size=64,
+                               coalesce_ms=coalesce_ms, timeout_s=60, max_concurrency=concurrency)
+    text = [GuardText(_texts("short", 1)[0])]
+    await guard.check(text)
+    done, stop = 0, time.perf_counter() + seconds
+
+    async def caller() -> None:
+        nonlocal done
+        while time.perf_counter() < stop:
+            await guard.check(text)
+            done += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    rate = done / (time.perf_counter() - began)
+    await guard.close()
+    await client.aclose()
+    return rate, guard.requests_sent or done
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default=None, help="default: cuda when available")
@@ -115,6 +142,10 @@ def main() -> None:
                 print(f"{kind:5s} client batch {int(batch):3d} x {int(concurrency):3d} clients: "
                       f"{rate:9.1f} texts/s  request p50 {statistics.median(lat) * 1000:7.1f} ms "
                       f"p95 {lat[int(0.95 * (len(lat) - 1))] * 1000:7.1f} ms", flush=True)
+            for coalesce_ms in (0.0, 2.0):
+                rate, sent = asyncio.run(through_the_proxy_client(url, coalesce_ms, 64, args.seconds))
+                print(f"proxy TEI client, 64 concurrent one-text checks, coalesce_ms {coalesce_ms}: "
+                      f"{rate:9.1f} texts/s ({sent} requests)", flush=True)
 
 
 if __name__ == "__main__":

@@ -160,6 +160,38 @@ async def test_tei_guard_batches_and_maps_labels(
     assert all(h["traceparent"] == TRACEPARENT for h in recorder.headers[-3:])
 
 
+async def test_tei_guard_coalesces_concurrent_checks(
+    tei: tuple[str, Recorder], client: httpx.AsyncClient
+) -> None:
+    """64 concurrent one-text checks share a few /predict requests; each caller gets its own verdict."""
+    url, recorder = tei
+    recorder.bodies.clear()
+    guard = TEIClassifierGuard(
+        name="pg", url=url, client=client, version="1", max_batch_size=16, coalesce_ms=20
+    )
+    words = [("attack" if i % 3 == 0 else "hello") + f" {i}" for i in range(64)]
+    results = await asyncio.gather(*(guard.check(texts(w)) for w in words))
+    assert [r[0].verdict for r in results] == [
+        Verdict.UNSAFE if i % 3 == 0 else Verdict.SAFE for i in range(64)
+    ]
+    assert guard.requests_sent == len(recorder.bodies) == 4  # 64 texts / 16 per request
+    assert sorted(t for b in recorder.bodies for t in b["inputs"]) == sorted(words)
+    await guard.close()
+
+
+async def test_tei_guard_coalesced_failure_reaches_every_caller(
+    hanging: str, client: httpx.AsyncClient
+) -> None:
+    guard = TEIClassifierGuard(
+        name="b", url=hanging + "/broken", client=client, version="1", coalesce_ms=5
+    )
+    outcomes = await asyncio.gather(
+        *(guard.check(texts(f"t{i}")) for i in range(5)), return_exceptions=True
+    )
+    assert all(isinstance(o, GuardUnavailable) for o in outcomes)
+    assert guard.requests_sent == 1
+
+
 async def test_tei_guard_against_our_guard_server(
     tmp_path: Path, client: httpx.AsyncClient
 ) -> None:
