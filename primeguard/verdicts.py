@@ -89,6 +89,9 @@ class GuardResult:
     #: Each scored category's own verdict under the guard's thresholds (empty: not known).
     #: It lets a tenant's thresholds re-decide one category without the others' cut-offs.
     by_category: Mapping[Category, Verdict] = field(default_factory=dict)
+    #: The verdict the guard reached apart from any category (an overall head, a bare
+    #: "unsafe"); None: not known, so a tenant's thresholds can only tighten the result.
+    uncategorised: Verdict | None = None
 
     @property
     def flagged_categories(self) -> list[Category]:

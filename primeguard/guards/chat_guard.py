@@ -122,6 +122,7 @@ class ChatGuard:
             version=self._version,
             scores=scores,
             by_category={c: parsed.verdict for c in parsed.categories},
+            uncategorised=Verdict.SAFE if parsed.categories else parsed.verdict,
             labels=parsed.labels,
             refusal=parsed.refusal,
         )

@@ -150,6 +150,7 @@ class InProcessGuard:
         return GuardResult(
             verdict=verdict, guard=self.name, version=self.version, scores=scores,
             by_category=by_category,
+            uncategorised=apply_thresholds({OVERALL: named[OVERALL]}, self.thresholds, Tolerance.DEFAULT),
         )
 
     def _score_batch(self, texts: list[str]) -> list[np.ndarray]:

@@ -23,7 +23,7 @@ from primeguard.guards.coalesce import Coalescer
 from primeguard.guards.http_client import HeadersFactory, gather_limited, post_json, request_headers
 from primeguard.guards.protocol import GuardUnavailable
 from primeguard.guards.settings import ThresholdPair, category_verdicts, worst_verdict
-from primeguard.verdicts import Category, GuardResult, GuardText
+from primeguard.verdicts import Category, GuardResult, GuardText, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,8 @@ class TEIClassifierGuard:
                 scores[category] = max(scores.get(category, 0.0), float(prediction["score"]))
         by_category = category_verdicts(scores, self._thresholds)
         return GuardResult(verdict=worst_verdict(by_category.values()), guard=self._name,
-                           version=self._version, scores=scores, by_category=by_category)
+                           version=self._version, scores=scores, by_category=by_category,
+                           uncategorised=Verdict.SAFE)
 
     def _note_unknown(self, label: str) -> None:
         if label not in self._unknown_labels and len(self._unknown_labels) < 64:

@@ -7,8 +7,8 @@
 `TenantThresholds` wraps a guard for one tenant.  Each result is re-decided:
 an overridden category's verdict comes from its score under the tenant's
 pair; every other category keeps the guard's own verdict (`by_category`);
-and a verdict the guard reached without any category (MiniLM's overall head,
-a generative guard's bare "unsafe") stands.  Fail-open/closed results are
+and a verdict the guard reached without any category (`uncategorised`:
+MiniLM's overall head, a generative guard's bare "unsafe") stands.  Fail-open/closed results are
 not scores, so they pass unchanged.  The wrapper's version includes the
 overrides, so decisions cached under other thresholds are never reused.
 """
@@ -57,10 +57,11 @@ def retune(result: GuardResult, overrides: Overrides) -> GuardResult:
     if not overrides or isinstance(result, FallbackResult):
         return result
     known = result.by_category
-    explained = worst_verdict(known.values())
-    # What the guard concluded beyond its categories' own verdicts (an overall head, or a
-    # guard that gives no per-category verdicts): the tenant's thresholds cannot lower it.
-    residual = result.verdict if _RANK[result.verdict] > _RANK[explained] else Verdict.SAFE
+    residual = result.uncategorised
+    if residual is None:
+        # Not reported: whatever the categories do not explain stands (at worst, all of it).
+        explained = worst_verdict(known.values())
+        residual = result.verdict if _RANK[result.verdict] > _RANK[explained] else Verdict.SAFE
     by_category = dict(known)
     for category, pair in overrides.items():
         if category in result.scores:

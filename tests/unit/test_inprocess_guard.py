@@ -174,3 +174,25 @@ def test_fast_path_agrees_with_torch(guard: InProcessGuard, tmp_path: Path) -> N
     steps = [abs(order.index(a) - order.index(b)) for a, b in zip(ref_v, fast_v)]
     assert max(steps) <= 1
     assert steps.count(0) / len(steps) >= 0.9
+
+
+
+@pytest.mark.anyio
+async def test_results_carry_per_category_verdicts_for_tenant_thresholds() -> None:
+    from primeguard.guards.settings import ThresholdPair
+    from primeguard.guards.tenant import retune
+
+    guard = InProcessGuard(backend="torch")  # its batcher belongs to this test's event loop
+
+    order = [Verdict.SAFE, Verdict.CONTROVERSIAL, Verdict.UNSAFE]
+    everything = {c: ThresholdPair(controversial=0.0, unsafe=0.0) for c in Category}
+    nothing = {c: ThresholdPair(controversial=1.0, unsafe=1.0) for c in Category}
+    for text, r in zip((HARMFUL, BENIGN, SENSITIVE), await guard.check(texts(HARMFUL, BENIGN, SENSITIVE))):
+        assert set(r.by_category) == set(Category)
+        # the categories never claim more than the guard's verdict (the overall head may add to it)
+        assert max(order.index(v) for v in r.by_category.values()) <= order.index(r.verdict)
+        assert retune(r, everything).verdict is Verdict.UNSAFE
+        # with every category silenced, only the overall head's own verdict is left
+        overall = apply_thresholds({"unsafe": float(guard.score_texts([text])[0][-1])}, guard.thresholds)
+        assert retune(r, nothing).verdict is overall
+    await guard.close()

@@ -73,3 +73,13 @@ async def test_the_wrapper_versions_by_its_overrides() -> None:
     assert [r.verdict for r in await a.check([GuardText("x")])] == [Verdict.UNSAFE]
     assert [r.verdict for r in await b.check([GuardText("x")])] == [Verdict.CONTROVERSIAL]
     assert overrides_digest({}) == ""
+
+
+def test_a_reported_uncategorised_verdict_is_kept_even_when_a_category_also_fired() -> None:
+    # MiniLM: violence unsafe AND its overall head unsafe; silencing violence leaves the overall head.
+    both = GuardResult(verdict=Verdict.UNSAFE, guard="g", version="1", scores={V: 0.9},
+                       by_category={V: Verdict.UNSAFE}, uncategorised=Verdict.UNSAFE)
+    assert retune(both, {V: ThresholdPair(controversial=0.95, unsafe=0.99)}).verdict is Verdict.UNSAFE
+    only_violence = GuardResult(verdict=Verdict.UNSAFE, guard="g", version="1", scores={V: 0.9},
+                                by_category={V: Verdict.UNSAFE}, uncategorised=Verdict.SAFE)
+    assert retune(only_violence, {V: ThresholdPair(controversial=0.95, unsafe=0.99)}).verdict is Verdict.SAFE
