@@ -17,7 +17,7 @@ from typing import Any
 from primeguard.cache.protocol import CachedDecision
 from primeguard.config import OnJudgeError
 from primeguard.guards.protocol import Guard
-from primeguard.guards.thresholds import Tolerance, apply_tolerance
+from primeguard.guards.thresholds import Tolerance, worst_under
 from primeguard.routing.hardening import message_text
 from primeguard.routing.judge import JudgeRequest, JudgeUnavailable, RouteJudge
 from primeguard.verdicts import (
@@ -47,14 +47,6 @@ def latest_turn_texts(messages: Sequence[Mapping[str, Any]]) -> list[GuardText]:
         elif role == "assistant" and texts:
             break
     return [t for t in reversed(texts) if t.text.strip()]
-
-
-def _worst(results: Sequence[GuardResult], tolerance: Tolerance) -> Verdict:
-    verdicts = {apply_tolerance(r.verdict, tolerance) for r in results}
-    for verdict in (Verdict.UNSAFE, Verdict.CONTROVERSIAL):
-        if verdict in verdicts:
-            return verdict
-    return Verdict.SAFE
 
 
 #: Below this score on every category a guard verdict may overrule a weak judge's doubt.
@@ -102,7 +94,7 @@ class Decider:
         judge_task = asyncio.create_task(judge.select(request))
         try:
             verdicts = await self._run_guards(guards, latest_turn_texts(request.messages))
-            worst = _worst(verdicts, tolerance)
+            worst = worst_under(verdicts, tolerance)
             if worst is Verdict.UNSAFE:
                 judge_task.cancel()
                 check = f"input guard flagged: {_categories(verdicts)}"

@@ -22,13 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, f
 
 from primeguard.errors import InvalidRequest
 from primeguard.guards.categories import OPENAI_MODERATION_CATEGORIES, to_openai_scores
-from primeguard.verdicts import Category, GuardResult, Verdict
+from primeguard.verdicts import Category, GuardResult, Verdict, worst_verdict
 
 DEFAULT_MODERATION_MODEL = "omni-moderation-latest"
 MAX_MODERATION_INPUTS = 256
 FLAG_SCORE = 0.5
 
-_SEVERITY = {Verdict.SAFE: 0, Verdict.CONTROVERSIAL: 1, Verdict.UNSAFE: 2}
 
 
 class ModerationRequest(BaseModel):
@@ -78,7 +77,7 @@ def merge_results(results: Sequence[GuardResult]) -> GuardResult:
     """Several guards' results for one text as one: worst verdict, highest score per category."""
     if not results:
         return GuardResult(verdict=Verdict.SAFE, guard="none", version="")
-    verdict = max((r.verdict for r in results), key=_SEVERITY.__getitem__)
+    verdict = worst_verdict(r.verdict for r in results)
     scores: dict[Category, float] = {}
     for result in results:
         for category, score in result.scores.items():

@@ -21,14 +21,14 @@ from typing import Any, cast
 
 from primeguard.guards.protocol import Guard
 from primeguard.guards.settings import StreamSettings, blocking_verdicts
-from primeguard.guards.thresholds import Tolerance, apply_tolerance
+from primeguard.guards.thresholds import Tolerance, worst_under
 from primeguard.streaming import Cut, Release
 from primeguard.streaming.checks import guards_checker, output_stream_guard
 from primeguard.streaming.events import StreamCheckError
 from primeguard.telemetry import attributes as attr
 from primeguard.telemetry.bundle import Telemetry
 from primeguard.upstream.protocol import Body
-from primeguard.verdicts import GuardResult, Verdict
+from primeguard.verdicts import GuardResult
 
 
 def delta_text(chunk: Mapping[str, Any]) -> str:
@@ -53,11 +53,6 @@ def message_text(message: Mapping[str, Any]) -> str:
     return text.strip()
 
 
-def _worst(results: Sequence[GuardResult], tolerance: Tolerance) -> Verdict:
-    folded = {apply_tolerance(r.verdict, tolerance) for r in results}
-    return next((v for v in (Verdict.UNSAFE, Verdict.CONTROVERSIAL) if v in folded), Verdict.SAFE)
-
-
 class OutputGuard:
     """Runs the configured output guards over answers, per the tenant's tolerance."""
 
@@ -70,7 +65,7 @@ class OutputGuard:
         if not guards or not text:
             return True
         results = cast(list[GuardResult], await guards_checker(guards, prompt)(text))  # each guard traces
-        return _worst(results, tolerance) not in blocking_verdicts(tolerance)
+        return worst_under(results, tolerance) not in blocking_verdicts(tolerance)
 
     async def check_body(self, guards: Sequence[Guard], body: Body, prompt: str | None, tolerance: Tolerance,
                          refusal: str, tenant: str) -> Body:

@@ -8,7 +8,7 @@ and telemetry, so they live in one small module with no dependencies.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -47,6 +47,14 @@ class Verdict(str, enum.Enum):
     SAFE = "safe"
     CONTROVERSIAL = "controversial"
     UNSAFE = "unsafe"
+
+
+_SEVERITY = {Verdict.SAFE: 0, Verdict.CONTROVERSIAL: 1, Verdict.UNSAFE: 2}
+
+
+def worst_verdict(verdicts: Iterable[Verdict]) -> Verdict:
+    """The most severe of `verdicts` (safe for none)."""
+    return max(verdicts, key=_SEVERITY.__getitem__, default=Verdict.SAFE)
 
 
 class Category(str, enum.Enum):

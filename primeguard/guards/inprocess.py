@@ -24,11 +24,12 @@ from primeguard.guards.protocol import GuardUnavailable
 from primeguard.guards.thresholds import (
     Threshold,
     Tolerance,
-    apply_thresholds,
+    apply_tolerance,
     load_thresholds,
     merge_thresholds,
+    threshold_verdict,
 )
-from primeguard.verdicts import Category, GuardResult, GuardText
+from primeguard.verdicts import Category, GuardResult, GuardText, Verdict, worst_verdict
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "guard"
 BackendChoice = Literal["auto", "torch", "onnx"]
@@ -141,16 +142,19 @@ class InProcessGuard:
 
     def _result(self, row: np.ndarray, tolerance: Tolerance | str | None) -> GuardResult:
         named = dict(zip(HEAD_NAMES, (float(s) for s in row)))
-        verdict = apply_thresholds(named, self.thresholds, tolerance or self.tolerance)
-        scores = {c: named[c.value] for c in Category}
-        by_category = {
-            c: apply_thresholds({c.value: named[c.value]}, self.thresholds, Tolerance.DEFAULT)
-            for c in Category
+        # Each head's verdict once; a head without a threshold says nothing.
+        heads = {
+            name: threshold_verdict(score, t) if (t := self.thresholds.get(name)) else Verdict.SAFE
+            for name, score in named.items()
         }
+        verdict = apply_tolerance(worst_verdict(heads.values()), tolerance or self.tolerance)
         return GuardResult(
-            verdict=verdict, guard=self.name, version=self.version, scores=scores,
-            by_category=by_category,
-            uncategorised=apply_thresholds({OVERALL: named[OVERALL]}, self.thresholds, Tolerance.DEFAULT),
+            verdict=verdict,
+            guard=self.name,
+            version=self.version,
+            scores={c: named[c.value] for c in Category},
+            by_category={c: heads[c.value] for c in Category},
+            uncategorised=heads[OVERALL],
         )
 
     def _score_batch(self, texts: list[str]) -> list[np.ndarray]:

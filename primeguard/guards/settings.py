@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from primeguard.config import resolve_secret
 from primeguard.errors import ConfigError
-from primeguard.guards.thresholds import Threshold, Tolerance
+from primeguard.guards.thresholds import Threshold, Tolerance, threshold_verdict
 from primeguard.streaming.events import HoldBackRelease, StreamMode
-from primeguard.verdicts import Category, Verdict
+from primeguard.verdicts import Category, Verdict, worst_verdict
 
 
 class _Frozen(BaseModel):
@@ -95,22 +95,11 @@ class ThresholdPair(_Frozen):
 DEFAULT_THRESHOLDS = ThresholdPair()
 
 
-def pair_verdict(score: float, pair: ThresholdPair) -> Verdict:
-    if score >= pair.unsafe:
-        return Verdict.UNSAFE
-    return Verdict.CONTROVERSIAL if score >= pair.controversial else Verdict.SAFE
-
-
 def category_verdicts(
     scores: Mapping[Category, float], thresholds: Mapping[Category, ThresholdPair] | None = None
 ) -> dict[Category, Verdict]:
     """Each category's verdict under its thresholds (the defaults where none is set)."""
-    return {c: pair_verdict(s, (thresholds or {}).get(c, DEFAULT_THRESHOLDS)) for c, s in scores.items()}
-
-
-def worst_verdict(verdicts: Iterable[Verdict]) -> Verdict:
-    found = set(verdicts)
-    return next((v for v in (Verdict.UNSAFE, Verdict.CONTROVERSIAL) if v in found), Verdict.SAFE)
+    return {c: threshold_verdict(s, (thresholds or {}).get(c, DEFAULT_THRESHOLDS)) for c, s in scores.items()}
 
 
 def verdict_from_scores(

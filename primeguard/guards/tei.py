@@ -22,8 +22,8 @@ from primeguard.guards.categories import default_tei_labels
 from primeguard.guards.coalesce import Coalescer
 from primeguard.guards.http_client import HeadersFactory, gather_limited, post_json, request_headers
 from primeguard.guards.protocol import GuardUnavailable
-from primeguard.guards.settings import ThresholdPair, category_verdicts, worst_verdict
-from primeguard.verdicts import Category, GuardResult, GuardText, Verdict
+from primeguard.guards.settings import ThresholdPair, category_verdicts
+from primeguard.verdicts import Category, GuardResult, GuardText, Verdict, worst_verdict
 
 logger = logging.getLogger(__name__)
 

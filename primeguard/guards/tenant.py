@@ -26,12 +26,12 @@ from pydantic import TypeAdapter, ValidationError
 from primeguard.errors import ConfigError
 from primeguard.guards.policy import FallbackResult
 from primeguard.guards.protocol import Guard
-from primeguard.guards.settings import ThresholdPair, pair_verdict, worst_verdict
-from primeguard.verdicts import Category, GuardResult, GuardText, Verdict
+from primeguard.guards.settings import ThresholdPair
+from primeguard.guards.thresholds import threshold_verdict
+from primeguard.verdicts import Category, GuardResult, GuardText, Verdict, worst_verdict
 
 Overrides = Mapping[Category, ThresholdPair]
 _ADAPTER: TypeAdapter[dict[Category, ThresholdPair]] = TypeAdapter(dict[Category, ThresholdPair])
-_RANK = {Verdict.SAFE: 0, Verdict.CONTROVERSIAL: 1, Verdict.UNSAFE: 2}
 
 
 def parse_overrides(raw: Mapping[str, Any] | None, where: str) -> dict[Category, ThresholdPair]:
@@ -61,11 +61,11 @@ def retune(result: GuardResult, overrides: Overrides) -> GuardResult:
     if residual is None:
         # Not reported: whatever the categories do not explain stands (at worst, all of it).
         explained = worst_verdict(known.values())
-        residual = result.verdict if _RANK[result.verdict] > _RANK[explained] else Verdict.SAFE
+        residual = result.verdict if worst_verdict([result.verdict, explained]) is not explained else Verdict.SAFE
     by_category = dict(known)
     for category, pair in overrides.items():
         if category in result.scores:
-            by_category[category] = pair_verdict(result.scores[category], pair)
+            by_category[category] = threshold_verdict(result.scores[category], pair)
     verdict = worst_verdict([residual, *by_category.values()])
     return dataclasses.replace(result, verdict=verdict, by_category=by_category)
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from primeguard.verdicts import Category, Verdict
+from primeguard.verdicts import Category, GuardResult, Verdict, worst_verdict
 
 
 class Tolerance(str, enum.Enum):
@@ -51,6 +52,28 @@ def apply_tolerance(verdict: Verdict, tolerance: Tolerance | str) -> Verdict:
     return verdict
 
 
+class Cutoffs(Protocol):
+    """A pair of cut-offs (`Threshold` here, `ThresholdPair` in the config)."""
+
+    @property
+    def controversial(self) -> float: ...
+
+    @property
+    def unsafe(self) -> float: ...
+
+
+def threshold_verdict(score: float, t: Cutoffs) -> Verdict:
+    """One score's verdict: unsafe at or above `t.unsafe`, controversial at or above `t.controversial`."""
+    if score >= t.unsafe:
+        return Verdict.UNSAFE
+    return Verdict.CONTROVERSIAL if score >= t.controversial else Verdict.SAFE
+
+
+def worst_under(results: Iterable[GuardResult], tolerance: Tolerance) -> Verdict:
+    """The worst of several guards' verdicts, each folded by the tenant's tolerance."""
+    return worst_verdict(apply_tolerance(r.verdict, tolerance) for r in results)
+
+
 def apply_thresholds(
     scores: Mapping[Category | str, float],
     thresholds: Thresholds,
@@ -61,16 +84,11 @@ def apply_thresholds(
     Heads without a threshold are ignored, so a tenant can pass a partial
     mapping merged over the shipped defaults (see `merge_thresholds`).
     """
-    verdict = Verdict.SAFE
-    for name, score in scores.items():
-        t = thresholds.get(_key(name))
-        if t is None:
-            continue
-        if score >= t.unsafe:
-            verdict = Verdict.UNSAFE
-            break
-        if score >= t.controversial:
-            verdict = Verdict.CONTROVERSIAL
+    verdict = worst_verdict(
+        threshold_verdict(score, t)
+        for name, score in scores.items()
+        if (t := thresholds.get(_key(name))) is not None
+    )
     return apply_tolerance(verdict, tolerance)
 
 

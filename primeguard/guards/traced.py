@@ -8,9 +8,7 @@ from primeguard.guards.protocol import Guard
 from primeguard.telemetry import attributes as attr
 from primeguard.telemetry.bundle import Telemetry
 from primeguard.telemetry.metrics import Step
-from primeguard.verdicts import GuardResult, GuardText, TextRole, Verdict
-
-_ORDER = (Verdict.SAFE, Verdict.CONTROVERSIAL, Verdict.UNSAFE)
+from primeguard.verdicts import GuardResult, GuardText, TextRole, worst_verdict
 
 
 class TracedGuard:
@@ -36,7 +34,7 @@ class TracedGuard:
     async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
         with self._tel.step(self._step, self._span, {attr.PRIMEGUARD_GUARD_NAME: self.name}) as span:
             results = await self._guard.check(texts)
-            worst = max((r.verdict for r in results), key=_ORDER.index, default=Verdict.SAFE)
+            worst = worst_verdict(r.verdict for r in results)
             categories = sorted({c.value for r in results for c in r.flagged_categories})
             span.set_attributes({attr.PRIMEGUARD_GUARD_VERDICT: worst.value,
                                  attr.PRIMEGUARD_GUARD_CATEGORIES: categories})
