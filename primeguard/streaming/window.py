@@ -1,7 +1,7 @@
 """The windowed output guard: checks a streamed answer in overlapping token windows.
 
-Windows of `window_tokens` (W) end every `stride_tokens` (S) tokens of the
-accumulated text, so consecutive windows share W - S tokens; a last, partial
+Windows of `window_tokens` (W) end every `stride_tokens` (S) tokens
+(`spans.WindowSpans` says where, and gives their texts); a last, partial
 window is checked at the end of the stream.  Two modes:
 
 * `hold_back`: a chunk is released only after a window containing it has
@@ -42,21 +42,13 @@ from primeguard.streaming.events import (
     WindowRecord,
     to_window_check,
 )
-from primeguard.streaming.tokens import TokenizerLen, TokenLedger
+from primeguard.streaming.spans import Span, WindowSpans
+from primeguard.streaming.tokens import TokenizerLen
 from primeguard.verdicts import Verdict
 
 T = TypeVar("T")
 
 __all__ = ["WindowedOutputGuard"]
-
-
-@dataclass(frozen=True, slots=True)
-class _Span:
-    index: int
-    start_token: int
-    end_token: int
-    start_char: int
-    end_char: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,23 +72,15 @@ class WindowedOutputGuard:
         max_pending_checks: int = 1,
         release: HoldBackRelease = HoldBackRelease.EVERY_WINDOW,
     ) -> None:
-        if not 1 <= stride_tokens <= window_tokens:
-            raise ValueError("need 1 <= stride_tokens <= window_tokens")
+        self._spans = WindowSpans(window_tokens, stride_tokens, tokenizer_len)
         self._check = check
         self.mode = mode
-        self._w = window_tokens
-        self._s = stride_tokens
         self._block_on = block_on
         # hold_back: tokens a released chunk must lie behind the last passed window's end.
-        self._lag = self._w - self._s if release is HoldBackRelease.EVERY_WINDOW else 0
+        self._lag = window_tokens - stride_tokens if release is HoldBackRelease.EVERY_WINDOW else 0
         # 0: wait at each stride boundary for that window's check, so at most one
         # stride leaks whatever the checker's latency; >= 1: checks may run behind.
         self._max_pending = max(0, max_pending_checks)
-        self._ledger = TokenLedger(tokenizer_len)
-        self._parts: list[str] = []  # the answer's text from char `_base` on
-        self._base = 0
-        self._next_end = stride_tokens
-        self._checked_to = 0  # last window end scheduled, in tokens
         self._released_chars = 0
         self._started = False
         self.windows: list[WindowRecord] = []
@@ -128,22 +112,22 @@ class WindowedOutputGuard:
     ) -> AsyncIterator[Release[T] | Cut]:
         held: deque[_Held[T]] = deque()
         async for chunk in chunks:
-            self._feed(text_of(chunk))
-            held.append(_Held(chunk, self._ledger.length))
-            spans = self._due_spans()
+            self._spans.feed(text_of(chunk))
+            held.append(_Held(chunk, self._spans.length))
+            spans = self._spans.due()
             if not spans:
                 continue
-            cut = await self._run_checks(spans, self._texts(spans), [h.chunk for h in held])
+            cut = await self._run_checks(spans, self._spans.texts(spans), [h.chunk for h in held])
             if cut is not None:
                 yield cut
                 return
-            frontier = self._ledger.end_of(spans[-1].end_token - self._lag)
+            frontier = self._spans.end_of(spans[-1].end_token - self._lag)
             while held and held[0].end_char <= frontier:
                 yield self._release(held.popleft())
-        self._ledger.finish()
-        final = self._final_span()
+        self._spans.finish()
+        final = self._spans.final()
         if final is not None:
-            cut = await self._run_checks([final], self._texts([final]), [h.chunk for h in held])
+            cut = await self._run_checks([final], self._spans.texts([final]), [h.chunk for h in held])
             if cut is not None:
                 yield cut
                 return
@@ -158,20 +142,20 @@ class WindowedOutputGuard:
         pending: deque[asyncio.Task[Cut | None]] = deque()
         try:
             async for chunk in chunks:
-                self._feed(text_of(chunk))
-                spans = self._due_spans()
+                self._spans.feed(text_of(chunk))
+                spans = self._spans.due()
                 cut = await self._schedule(pending, spans, held=[chunk]) if spans else None
                 if cut is None:
                     cut = await self._harvest(pending, block=False, held=[chunk])
                 if cut is not None:
                     yield cut
                     return
-                yield self._release(_Held(chunk, self._ledger.length))
-            self._ledger.finish()
-            final = self._final_span()
+                yield self._release(_Held(chunk, self._spans.length))
+            self._spans.finish()
+            final = self._spans.final()
             if final is not None:
                 pending.append(
-                    asyncio.create_task(self._run_checks([final], self._texts([final]), []))
+                    asyncio.create_task(self._run_checks([final], self._spans.texts([final]), []))
                 )
             cut = await self._harvest(pending, block=True, held=[])
             if cut is not None:
@@ -181,14 +165,14 @@ class WindowedOutputGuard:
                 task.cancel()
 
     async def _schedule(
-        self, pending: deque[asyncio.Task[Cut | None]], spans: list[_Span], held: list[object]
+        self, pending: deque[asyncio.Task[Cut | None]], spans: list[Span], held: list[object]
     ) -> Cut | None:
         """Start checking `spans`, first waiting while too many checks run behind the stream."""
         while len(pending) >= max(1, self._max_pending):
             cut = await self._settle(pending.popleft(), held)
             if cut is not None:
                 return cut
-        pending.append(asyncio.create_task(self._run_checks(spans, self._texts(spans), [])))
+        pending.append(asyncio.create_task(self._run_checks(spans, self._spans.texts(spans), [])))
         if self._max_pending == 0:
             return await self._settle(pending.popleft(), held)
         await asyncio.sleep(0)  # let a fast checker finish before the next chunk
@@ -217,46 +201,11 @@ class WindowedOutputGuard:
 
     # -- shared --------------------------------------------------------------------
 
-    def _feed(self, delta: str) -> None:
-        if delta:
-            self._ledger.feed(delta)
-            self._parts.append(delta)
-
     def _release(self, held: _Held[T]) -> Release[T]:
         self._released_chars = held.end_char
         return Release(held.chunk)
 
-    def _due_spans(self) -> list[_Span]:
-        spans = []
-        while self._ledger.count >= self._next_end:
-            spans.append(self._span(self._next_end, self._ledger.end_of(self._next_end)))
-            self._next_end += self._s
-        return spans
-
-    def _final_span(self) -> _Span | None:
-        if self._ledger.count <= self._checked_to:
-            return None
-        return self._span(self._ledger.count, self._ledger.length)
-
-    def _span(self, end_token: int, end_char: int) -> _Span:
-        start_token = max(0, end_token - self._w)
-        self._checked_to = end_token
-        index = (end_token + self._s - 1) // self._s - 1
-        return _Span(index, start_token, end_token, self._ledger.end_of(start_token), end_char)
-
-    def _texts(self, spans: list[_Span]) -> list[str]:
-        """The windows' texts; then drop text no later window can start in (keeps joins O(W))."""
-        text = "".join(self._parts)
-        texts = [text[span.start_char - self._base : span.end_char - self._base] for span in spans]
-        # Later windows start at token >= checked_to + 1 - W (the final one may be short).
-        keep_from = self._ledger.end_of(max(0, self._checked_to + 1 - self._w))
-        self._parts = [text[keep_from - self._base :]]
-        self._base = keep_from
-        return texts
-
-    async def _run_checks(
-        self, spans: list[_Span], texts: list[str], held: list[object]
-    ) -> Cut | None:
+    async def _run_checks(self, spans: list[Span], texts: list[str], held: list[object]) -> Cut | None:
         """Check the windows concurrently; the first blocking one (in order) becomes the cut."""
         try:
             outcomes = await _check_all(self._check, texts)
