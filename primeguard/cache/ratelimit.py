@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from primeguard.cache.breaker import BreakerState, CallStatus
 from primeguard.cache.protocol import EventHook
-from primeguard.cache.redis_store import REDIS_ERRORS, RedisConnection, connect, redis_breaker
+from primeguard.cache.redis_store import RedisConnection, connect, redis_breaker, redis_call
 from primeguard.cache.settings import CacheSettings
 
 _PERIOD_S = 60.0
@@ -175,14 +175,16 @@ class RedisRateLimiter:
     async def hit(self, tenant: str, limit_per_minute: int) -> RateDecision:
         _check_limit(limit_per_minute)
         key = f"{self._prefix}rl:{tenant}"
-        out = await self._breaker.call(
+        out = await redis_call(
+            self._breaker,
             lambda: self._script(keys=[key], args=[int(_PERIOD_S * 1000), limit_per_minute]),
             timeout_s=self._timeout_s,
-            errors=REDIS_ERRORS,
-            probe=self._conn.client.ping,
+            ping=self._conn.client.ping,
+            stats=self._stats,
         )
         if out.status is not CallStatus.OK or out.value is None:
-            self._stats.record("bypassed" if out.status is CallStatus.BYPASSED else "errors")
+            if out.status is CallStatus.OK:
+                self._stats.record("errors")  # the script answered nothing
             self._stats.record("allowed")
             return RateDecision(
                 allowed=True, retry_after_s=0.0, remaining=limit_per_minute - 1, enforced=False

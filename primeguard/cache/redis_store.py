@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 from redis.asyncio import Redis
@@ -22,7 +22,7 @@ from redis.asyncio.sentinel import Sentinel
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisClusterException, RedisError
 
-from primeguard.cache.breaker import BreakerState, CallStatus, CircuitBreaker
+from primeguard.cache.breaker import BreakerState, CallStatus, CircuitBreaker, Guarded
 from primeguard.cache.protocol import (
     CacheBackend,
     CachedDecision,
@@ -34,6 +34,7 @@ from primeguard.cache.protocol import (
 from primeguard.cache.settings import CacheSettings
 
 #: What a broken, slow or unreachable Redis raises (timeouts are added by the breaker).
+T = TypeVar("T")
 REDIS_ERRORS: tuple[type[BaseException], ...] = (RedisError, RedisClusterException, OSError)
 
 _TIMEOUT_OR_REDIS_ERRORS: tuple[type[BaseException], ...] = (TimeoutError, *REDIS_ERRORS)
@@ -70,6 +71,26 @@ def redis_breaker(
         recover=connection.client.ping,
         recover_timeout_s=max(settings.op_timeout_s, 0.5),
     )
+
+
+class _Counts(Protocol):
+    def record(self, name: str) -> None: ...
+
+
+async def redis_call(
+    breaker: CircuitBreaker,
+    op: Callable[[], Awaitable[T]],
+    *,
+    timeout_s: float,
+    ping: Callable[[], Awaitable[object]],
+    stats: _Counts,
+) -> Guarded[T]:
+    """One Redis operation behind the breaker, PING as its probe; a failure is counted
+    (`bypassed` while the breaker is open, else `errors`)."""
+    out = await breaker.call(op, timeout_s=timeout_s, errors=REDIS_ERRORS, probe=ping)
+    if out.status is not CallStatus.OK:
+        stats.record("bypassed" if out.status is CallStatus.BYPASSED else "errors")
+    return out
 
 
 def connect(settings: CacheSettings) -> RedisConnection:
@@ -151,14 +172,9 @@ class RedisDecisionCache:
         return self._breaker
 
     async def get(self, key: str) -> CachedDecision | None:
-        out = await self._breaker.call(
-            lambda: self._redis.get(key),
-            timeout_s=self._timeout_s,
-            errors=REDIS_ERRORS,
-            probe=self._redis.ping,
-        )
+        out = await redis_call(self._breaker, lambda: self._redis.get(key), timeout_s=self._timeout_s,
+                               ping=self._redis.ping, stats=self._stats)
         if out.status is not CallStatus.OK:
-            self._stats.record("bypassed" if out.status is CallStatus.BYPASSED else "errors")
             self._stats.record("misses")
             return None
         value = None if out.value is None else decode_decision(out.value)
@@ -173,14 +189,9 @@ class RedisDecisionCache:
             self._stats.record("dropped_writes")
             return
         payload = encode_decision(value)
-        out = await self._breaker.call(
-            lambda: self._redis.set(key, payload, px=ttl_ms),
-            timeout_s=self._timeout_s,
-            errors=REDIS_ERRORS,
-            probe=self._redis.ping,
-        )
+        out = await redis_call(self._breaker, lambda: self._redis.set(key, payload, px=ttl_ms),
+                               timeout_s=self._timeout_s, ping=self._redis.ping, stats=self._stats)
         if out.status is not CallStatus.OK:
-            self._stats.record("bypassed" if out.status is CallStatus.BYPASSED else "errors")
             self._stats.record("dropped_writes")
             return
         self._stats.record("writes")
