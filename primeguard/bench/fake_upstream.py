@@ -71,7 +71,8 @@ def _tokens(text: str) -> int:
     return math.ceil(len(text) / 4)
 
 
-def _kind(body: dict[str, Any]) -> str:
+def request_kind(body: dict[str, Any]) -> str:
+    """judge, reevaluation or answer: which of the proxy's calls this is, by its system prompt."""
     messages = body.get("messages") or [{}]
     content = messages[0].get("content") if isinstance(messages[0], dict) else ""
     if isinstance(content, str) and content.startswith("You are the routing guard"):
@@ -143,7 +144,7 @@ class FakeUpstream:
             await _json(send, 404, {"error": {"message": "not found", "type": "invalid_request_error"}})
 
     async def _chat(self, body: dict[str, Any], receive: Any, send: Any) -> None:
-        kind, k = _kind(body), self.knobs
+        kind, k = request_kind(body), self.knobs
         self.stats.requests[kind] = self.stats.requests.get(kind, 0) + 1
         roll = self._rng.random()
         if roll < k.fail_rate:

@@ -28,6 +28,7 @@ from typing import Any, Self
 import uvicorn
 
 from primeguard.bench.asgi import lifespan, read_body
+from primeguard.bench.fake_upstream import request_kind
 
 NO_RISK = '{"system_check_result": "benign", "route": "no_to_minimal_risk", "system_tip": "Be helpful."}'
 POTENTIAL = '{"system_check_result": "needs care", "route": "potential_violation", "system_tip": "Answer the safe part."}'
@@ -65,16 +66,6 @@ class Recorded:
 
 
 _PLANTED = re.compile(r"route\s*[=:]\s*\"?(no_to_minimal_risk|potential_violation|direct_violation)")
-
-
-def _kind(body: dict[str, Any]) -> str:
-    first = body.get("messages", [{}])[0]
-    content = first.get("content") if isinstance(first, dict) else ""
-    if isinstance(content, str) and content.startswith("You are the routing guard"):
-        return "judge"
-    if isinstance(content, str) and content.startswith("You are the re-evaluation guard"):
-        return "reevaluation"
-    return "answer"
 
 
 def _latest_user(body: dict[str, Any]) -> str:
@@ -135,7 +126,7 @@ class FakeUpstream:
             return
         body = json.loads(raw)
         headers = {k.decode(): v.decode() for k, v in scope["headers"]}
-        record = Recorded(_kind(body), body, headers)
+        record = Recorded(request_kind(body), body, headers)
         self.requests.append(record)
         await self._respond(record, receive, send)
 
