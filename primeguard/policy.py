@@ -57,11 +57,8 @@ class Policy:
     input_guards: tuple[Guard, ...] = ()
     output_guards: tuple[Guard, ...] = ()
     thresholds: Mapping[Category, ThresholdPair] = field(default_factory=dict)
-
-    @property
-    def thresholds_version(self) -> str:
-        """'' without tenant thresholds; else a digest of them (part of the decision cache key)."""
-        return overrides_digest(self.thresholds)
+    #: '' without tenant thresholds, else a digest of them (part of the decision cache key).
+    thresholds_version: str = ""
 
 
 class PolicyBook:
@@ -98,6 +95,7 @@ class PolicyBook:
                 input_guards=inputs,
                 output_guards=outputs,
                 thresholds=overrides,
+                thresholds_version=overrides_digest(overrides),
             )
             self._policies[tenant.name] = policy
             self._by_digest.extend((digest, policy) for digest in tenant.api_keys)
