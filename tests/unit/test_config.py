@@ -111,3 +111,11 @@ def test_check_config_validates_every_section(tmp_path: Path, capsys: pytest.Cap
     assert "tenants[0].input_guards" in capsys.readouterr().err
     bad.write_text(MODELS + "routing: {judge_model: ghost}\n")
     assert main(["check-config", str(bad)]) == 2
+
+
+def test_check_config_accepts_tenants_naming_defined_guards(tmp_path: Path) -> None:
+    from primeguard.cli import main
+
+    good = _write(tmp_path, MODELS + "guards: {definitions: {g1: {kind: tei, url: 'http://127.0.0.1:9'}}}\n"
+                  "tenants: [{name: a, input_guards: [g1], output_guards: [g1]}]\n")
+    assert main(["check-config", str(good)]) == 0
