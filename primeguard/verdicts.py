@@ -52,6 +52,10 @@ class Verdict(str, enum.Enum):
 _SEVERITY = {Verdict.SAFE: 0, Verdict.CONTROVERSIAL: 1, Verdict.UNSAFE: 2}
 
 
+#: A verdict as a risk score, for guards that give no score of their own.
+VERDICT_SCORES = {Verdict.SAFE: 0.0, Verdict.CONTROVERSIAL: 0.5, Verdict.UNSAFE: 1.0}
+
+
 def worst_verdict(verdicts: Iterable[Verdict]) -> Verdict:
     """The most severe of `verdicts` (safe for none)."""
     return max(verdicts, key=_SEVERITY.__getitem__, default=Verdict.SAFE)

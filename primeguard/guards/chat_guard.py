@@ -20,11 +20,10 @@ from primeguard.guards.chat_parsers import PARSERS, AnswerParser, ParsedAnswer
 from primeguard.guards.http_client import HeadersFactory, gather_limited, post_json, request_headers
 from primeguard.guards.protocol import GuardUnavailable
 from primeguard.guards.settings import ChatFormat
-from primeguard.verdicts import Category, GuardResult, GuardText, TextRole, Verdict
+from primeguard.verdicts import VERDICT_SCORES, Category, GuardResult, GuardText, TextRole, Verdict
 
 #: Generative guards give no probabilities; their verdict is turned into scores
 #: that land in the same band under the default thresholds (0.5 / 0.8).
-VERDICT_SCORES = {Verdict.UNSAFE: 1.0, Verdict.CONTROVERSIAL: 0.5, Verdict.SAFE: 0.0}
 
 
 @dataclass(frozen=True, slots=True)

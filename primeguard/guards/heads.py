@@ -9,6 +9,7 @@ train them.  Weights live in a safetensors file next to `thresholds.json`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,12 +53,17 @@ class GuardHeads:
     w2: np.ndarray
     b2: np.ndarray
 
+    @functools.cached_property
+    def _flat_w1(self) -> np.ndarray:
+        """w1 as one [D, K*H] matrix: every head's first layer in one product."""
+        k, d, h = self.w1.shape
+        return np.ascontiguousarray(self.w1.transpose(1, 0, 2).reshape(d, k * h))
+
     def scores(self, embeddings: np.ndarray) -> np.ndarray:
         """Sigmoid scores [N, K] for L2-normalised embeddings [N, D]."""
-        k, d, h = self.w1.shape
-        flat = self.w1.transpose(1, 0, 2).reshape(d, k * h)
+        k, _, h = self.w1.shape
         with _one_blas_thread():
-            hidden = np.maximum((embeddings @ flat).reshape(-1, k, h) + self.b1, 0.0)
+            hidden = np.maximum((embeddings @ self._flat_w1).reshape(-1, k, h) + self.b1, 0.0)
         logits = (hidden * self.w2).sum(-1) + self.b2
         out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(logits, -40.0, 40.0)))
         return out

@@ -66,13 +66,13 @@ class PolicyGuard:
         *,
         fail_mode: FailMode,
         timeout_s: float,
-        breaker: CircuitBreaker | None = None,
+        breaker: CircuitBreaker,
         on_failure: Callable[[FailureEvent], None] | None = None,
     ) -> None:
         self._inner = inner
         self._fail_mode = fail_mode
         self._timeout_s = timeout_s
-        self._breaker = breaker or CircuitBreaker(failure_threshold=5, reset_s=10.0)
+        self._breaker = breaker
         self._on_failure = on_failure
         self._calls = 0
         self._reasons: Counter[FailureReason] = Counter()
@@ -88,10 +88,6 @@ class PolicyGuard:
     @property
     def fail_mode(self) -> FailMode:
         return self._fail_mode
-
-    @property
-    def inner(self) -> Guard:
-        return self._inner
 
     @property
     def stats(self) -> GuardStats:

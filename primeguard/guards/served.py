@@ -139,7 +139,7 @@ def build_guards(
                 name,
                 definition,
                 client,
-                thresholds=settings.thresholds_for(definition),
+                thresholds=settings.thresholds,
                 headers_factory=headers_factory,
                 on_failure=on_failure,
             )

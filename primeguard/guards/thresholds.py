@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from primeguard.verdicts import Category, GuardResult, Verdict, worst_verdict
 
@@ -100,9 +100,13 @@ def merge_thresholds(
     return merged
 
 
+def parse_thresholds(meta: Mapping[str, Any]) -> dict[str, Threshold]:
+    """The `thresholds` of a parsed `thresholds.json`."""
+    return {k: Threshold(float(v["controversial"]), float(v["unsafe"])) for k, v in meta["thresholds"].items()}
+
+
 def load_thresholds(path: Path) -> dict[str, Threshold]:
-    raw = json.loads(path.read_text(encoding="utf-8"))["thresholds"]
-    return {k: Threshold(float(v["controversial"]), float(v["unsafe"])) for k, v in raw.items()}
+    return parse_thresholds(json.loads(path.read_text(encoding="utf-8")))
 
 
 def dump_thresholds(thresholds: Thresholds) -> dict[str, dict[str, float]]:

@@ -24,7 +24,7 @@ from primeguard.server.wiring import Proxy
 from primeguard.telemetry import attributes as attr
 from primeguard.telemetry.audit import AuditRecord, GuardVerdict
 from primeguard.telemetry.tracing import content_attributes, extract_context, route_attributes
-from primeguard.verdicts import GuardText, TextRole, Verdict
+from primeguard.verdicts import GuardText, TextRole, worst_verdict
 
 
 def _proxy(request: Request) -> Proxy:
@@ -132,7 +132,7 @@ def _account(proxy: Proxy, request_id: str, policy: Policy | None, result: ChatR
     decision = result.decision if result is not None else None
     tenant = policy.tenant if policy is not None else None
     verdicts = decision.input_guards if decision is not None else ()
-    worst = max((v.verdict for v in verdicts), key=_SEVERITY.index, default=None)
+    worst = worst_verdict(v.verdict for v in verdicts) if verdicts else None
     proxy.telemetry.metrics.observe_request(
         tenant=tenant, route=decision.route.route if decision else None, verdict=worst, status=status,
         latency_s=latency)
@@ -143,7 +143,6 @@ def _account(proxy: Proxy, request_id: str, policy: Policy | None, result: ChatR
         **AuditRecord.route_fields(decision.route if decision else None)))
 
 
-_SEVERITY = [Verdict.SAFE, Verdict.CONTROVERSIAL, Verdict.UNSAFE]
 
 
 async def list_models(request: Request) -> Response:

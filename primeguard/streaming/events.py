@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from primeguard.verdicts import Category, GuardResult, Verdict
+from primeguard.verdicts import VERDICT_SCORES, Category, GuardResult, Verdict, worst_verdict
 
 T = TypeVar("T")
 
@@ -36,8 +36,6 @@ class WindowCheck:
 CheckOutcome = Verdict | WindowCheck | GuardResult | Sequence[GuardResult]
 Checker = Callable[[str], Awaitable[CheckOutcome]]
 
-_VERDICT_SCORE = {Verdict.SAFE: 0.0, Verdict.CONTROVERSIAL: 0.5, Verdict.UNSAFE: 1.0}
-_SEVERITY = {Verdict.SAFE: 0, Verdict.CONTROVERSIAL: 1, Verdict.UNSAFE: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +85,10 @@ def to_window_check(outcome: CheckOutcome) -> WindowCheck:
     if isinstance(outcome, WindowCheck):
         return outcome
     if isinstance(outcome, Verdict):
-        return WindowCheck(outcome, _VERDICT_SCORE[outcome])
+        return WindowCheck(outcome, VERDICT_SCORES[outcome])
     results = [outcome] if isinstance(outcome, GuardResult) else list(outcome)
-    verdict = max((r.verdict for r in results), key=_SEVERITY.__getitem__, default=Verdict.SAFE)
+    verdict = worst_verdict(r.verdict for r in results)
     scores = [s for r in results for s in r.scores.values()]
-    score = max(scores) if scores else _VERDICT_SCORE[verdict]
+    score = max(scores) if scores else VERDICT_SCORES[verdict]
     categories = tuple(dict.fromkeys(c for r in results for c in r.flagged_categories))
     return WindowCheck(verdict, score, categories)

@@ -168,13 +168,13 @@ class WindowedOutputGuard:
         self, pending: deque[asyncio.Task[Cut | None]], spans: list[Span], held: list[object]
     ) -> Cut | None:
         """Start checking `spans`, first waiting while too many checks run behind the stream."""
-        while len(pending) >= max(1, self._max_pending):
+        if self._max_pending == 0:  # no check runs behind: check here, no task
+            return await self._run_checks(spans, self._spans.texts(spans), held)
+        while len(pending) >= self._max_pending:
             cut = await self._settle(pending.popleft(), held)
             if cut is not None:
                 return cut
         pending.append(asyncio.create_task(self._run_checks(spans, self._spans.texts(spans), [])))
-        if self._max_pending == 0:
-            return await self._settle(pending.popleft(), held)
         await asyncio.sleep(0)  # let a fast checker finish before the next chunk
         return None
 
