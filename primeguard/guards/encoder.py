@@ -140,13 +140,11 @@ class MiniLMEncoder:
         self._sep_id: int = sep_id
         self.weights_digest = file_digest(self.path / "model.safetensors")
         self.threads = num_threads or min(usable_cpus(), 8)
-        self.forward_passes = 0
         if device not in (None, "cpu") and backend != "torch":
             raise ValueError(f"device {device!r} needs the torch backend (the ONNX path is CPU only)")
         self.device = device or "cpu"
-        self.batch_tokens = batch_tokens
-        if self.device != "cpu" and batch_tokens == BATCH_TOKENS:
-            batch_tokens = None  # the cap is about CPU caches; a GPU wants the biggest passes
+        # The cap is about CPU caches; a GPU wants the biggest passes.
+        self.batch_tokens = None if self.device != "cpu" and batch_tokens == BATCH_TOKENS else batch_tokens
         if backend == "torch":
             self._run = self._torch_runner()
         else:
@@ -174,7 +172,6 @@ class MiniLMEncoder:
         for chunk in length_buckets([len(x) for x in ids], batch_size, self.batch_tokens):
             input_ids, mask = pad_batch([ids[i] for i in chunk])
             pooled = self._run(input_ids, mask)
-            self.forward_passes += 1
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             out[chunk] = pooled / np.maximum(norms, 1e-12)
         return out

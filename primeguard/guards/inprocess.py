@@ -25,8 +25,8 @@ from primeguard.guards.thresholds import (
     Threshold,
     Tolerance,
     apply_tolerance,
-    load_thresholds,
     merge_thresholds,
+    parse_thresholds,
     threshold_verdict,
 )
 from primeguard.verdicts import Category, GuardResult, GuardText, Verdict, worst_verdict
@@ -73,7 +73,7 @@ class InProcessGuard:
         assets = assets_dir or ASSETS
         self.heads = GuardHeads.load(assets / WEIGHTS)
         meta = json.loads((assets / THRESHOLDS).read_text(encoding="utf-8"))
-        self.thresholds = merge_thresholds(load_thresholds(assets / THRESHOLDS), thresholds or {})
+        self.thresholds = merge_thresholds(parse_thresholds(meta), thresholds or {})
         self.tolerance = Tolerance(tolerance)
         # A GPU runs the torch encoder (the ONNX fast path is for CPUs).
         self.device = device or "cpu"
@@ -142,12 +142,16 @@ class InProcessGuard:
 
     def _result(self, row: np.ndarray, tolerance: Tolerance | str | None) -> GuardResult:
         named = dict(zip(HEAD_NAMES, (float(s) for s in row)))
-        # Each head's verdict once; a head without a threshold says nothing.
+        # Each head's verdict once, folded by the tolerance; a head without a threshold says
+        # nothing.  Folding is monotone, so the worst folded head is the folded worst head,
+        # and a tenant's thresholds (`tenant.retune`) rebuild from already-folded parts.
+        fold = tolerance or self.tolerance
         heads = {
-            name: threshold_verdict(score, t) if (t := self.thresholds.get(name)) else Verdict.SAFE
+            name: apply_tolerance(threshold_verdict(score, t), fold) if (t := self.thresholds.get(name))
+            else Verdict.SAFE
             for name, score in named.items()
         }
-        verdict = apply_tolerance(worst_verdict(heads.values()), tolerance or self.tolerance)
+        verdict = worst_verdict(heads.values())
         return GuardResult(
             verdict=verdict,
             guard=self.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from primeguard.errors import ConfigError
@@ -83,3 +84,28 @@ def test_a_reported_uncategorised_verdict_is_kept_even_when_a_category_also_fire
     only_violence = GuardResult(verdict=Verdict.UNSAFE, guard="g", version="1", scores={V: 0.9},
                                 by_category={V: Verdict.UNSAFE}, uncategorised=Verdict.SAFE)
     assert retune(only_violence, {V: ThresholdPair(controversial=0.95, unsafe=0.99)}).verdict is Verdict.SAFE
+
+
+class _Embedder:
+    encoder_id = "fake"
+
+    def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        x = np.ones((len(texts), 384), dtype=np.float32)
+        return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+@pytest.mark.anyio
+async def test_a_guard_level_tolerance_survives_tenant_thresholds() -> None:
+    from primeguard.guards.heads import HEAD_NAMES
+    from primeguard.guards.inprocess import InProcessGuard
+    from primeguard.guards.thresholds import Threshold
+
+    every_head_controversial = {name: Threshold(0.0, 1.0) for name in HEAD_NAMES}
+    guard = InProcessGuard(encoder=_Embedder(), backend="torch", tolerance="loose",
+                           thresholds=every_head_controversial)
+    plain = (await guard.check([GuardText("x")]))[0]
+    tuned = (await TenantThresholds(guard, {H: ThresholdPair(controversial=0.99, unsafe=1.0)}).check(
+        [GuardText("x")]))[0]
+    await guard.close()
+    assert plain.verdict is Verdict.SAFE  # loose folds controversial to safe
+    assert tuned.verdict is Verdict.SAFE  # and the tenant's unrelated override keeps that
