@@ -9,21 +9,14 @@ Concurrent identical requests share one judgement (single-flight).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from primeguard.cache import CacheSettings, DecisionCache, SingleFlight, decision_key, ttl_policy
+from primeguard.cache.singleflight import Lookup, fill_once
 from primeguard.decision import Decision
-from primeguard.guards.policy import FallbackResult
 from primeguard.judge_request import JudgeRequestView
 from primeguard.telemetry import attributes as attr
 from primeguard.telemetry.bundle import Telemetry
 from primeguard.telemetry.metrics import CacheResult, Step
-
-
-@dataclass(frozen=True, slots=True)
-class CachedLookup:
-    decision: Decision
-    hit: bool
 
 
 class DecisionStore:
@@ -51,25 +44,17 @@ class DecisionStore:
             judge_model=view.judge_model, messages=view.messages, prefix=self._prefix,
         )
 
-    async def decide(self, view: JudgeRequestView, compute: Callable[[], Awaitable[Decision]]) -> CachedLookup:
+    async def decide(self, view: JudgeRequestView, compute: Callable[[], Awaitable[Decision]]) -> Lookup:
         if not self._enabled:
-            return CachedLookup(await compute(), hit=False)
+            return Lookup(await compute(), hit=False)
         key = self.key(view)
         with self._tel.step(Step.CACHE_LOOKUP, attr.SPAN_CACHE_LOOKUP) as span:
             cached = await self._cache.get(key)
             span.set_attribute(attr.PRIMEGUARD_CACHE_HIT, cached is not None)
         self._tel.metrics.record_cache_lookup(CacheResult.HIT if cached is not None else CacheResult.MISS)
         if cached is not None:
-            return CachedLookup(cached, hit=True)
-
-        async def fill() -> Decision:
-            value = await compute()
-            # A guard that failed open or closed is not a judgement worth keeping.
-            if value.cacheable and not any(isinstance(r, FallbackResult) for r in value.input_guards):
-                await self._cache.set(key, value, self._ttl_for(value))
-            return value
-
-        return CachedLookup(await self._flight.do(key, fill), hit=False)
+            return Lookup(cached, hit=True)
+        return Lookup(await fill_once(self._cache, self._flight, key, compute, self._ttl_for), hit=False)
 
     async def close(self) -> None:
         await self._cache.close()

@@ -106,5 +106,10 @@ class GuardResult:
     uncategorised: Verdict | None = None
 
     @property
+    def cacheable(self) -> bool:
+        """False for results a failure policy made up (`FallbackResult`): not a judgement to keep."""
+        return True
+
+    @property
     def flagged_categories(self) -> list[Category]:
         return [c for c, s in self.scores.items() if s >= 0.5]

@@ -36,8 +36,9 @@ class CachedDecision:
 
     @property
     def cacheable(self) -> bool:
-        """False for decisions that came from a failure policy rather than a judgement."""
-        return self.route.source not in _UNCACHEABLE_SOURCES
+        """False for decisions that came from a failure policy rather than a judgement
+        (the judge's, or a guard's that failed open or closed)."""
+        return self.route.source not in _UNCACHEABLE_SOURCES and all(g.cacheable for g in self.input_guards)
 
     @property
     def refuses(self) -> bool:

@@ -85,6 +85,17 @@ async def get_or_compute(
     cached = await cache.get(key)
     if cached is not None:
         return Lookup(cached, hit=True)
+    return Lookup(await fill_once(cache, flight, key, compute, ttl_for), hit=False)
+
+
+async def fill_once(
+    cache: DecisionCache,
+    flight: SingleFlight,
+    key: str,
+    compute: Callable[[], Awaitable[CachedDecision]],
+    ttl_for: Callable[[CachedDecision], float],
+) -> CachedDecision:
+    """After a miss: compute once per key across concurrent callers; store it if `cacheable`."""
 
     async def fill() -> CachedDecision:
         value = await compute()
@@ -92,4 +103,4 @@ async def get_or_compute(
             await cache.set(key, value, ttl_for(value))
         return value
 
-    return Lookup(await flight.do(key, fill), hit=False)
+    return await flight.do(key, fill)

@@ -38,6 +38,10 @@ class FallbackResult(GuardResult):
     reason: FailureReason = FailureReason.ERROR
     note: str = ""
 
+    @property
+    def cacheable(self) -> bool:
+        return False
+
 
 @dataclass(frozen=True, slots=True)
 class FailureEvent:

@@ -39,7 +39,6 @@ from primeguard.routing.templates import (
     load_route_templates,
 )
 from primeguard.telemetry.bundle import Telemetry
-from primeguard.telemetry.metrics import CacheResult
 from primeguard.telemetry.settings import parse_telemetry_settings
 from primeguard.telemetry.tracing import inject_headers
 from primeguard.upstream.openai_http import shared_client
@@ -196,13 +195,12 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
 
 
 def _cache_events(telemetry: Telemetry, backend: str) -> Callable[[str], None]:
-    """Count backend failures and bypasses from the cache's event hook."""
+    """Count backend failures from the cache's event hook (lookups are counted by the DecisionStore;
+    a bypassed read is a miss there, and bypasses show in /admin/status)."""
 
     def on_event(name: str) -> None:
         if name == "errors":
             telemetry.metrics.record_cache_error(backend)
-        elif name == "bypassed":
-            telemetry.metrics.record_cache_lookup(CacheResult.BYPASS)
 
     return on_event
 

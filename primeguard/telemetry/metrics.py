@@ -47,8 +47,6 @@ class Step(str, enum.Enum):
 class CacheResult(str, enum.Enum):
     HIT = "hit"
     MISS = "miss"
-    ERROR = "error"
-    BYPASS = "bypass"
 
 
 class JudgeFailure(str, enum.Enum):
