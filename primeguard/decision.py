@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from primeguard.cache.protocol import CachedDecision
@@ -20,6 +20,7 @@ from primeguard.guards.protocol import Guard
 from primeguard.guards.thresholds import Tolerance, worst_under
 from primeguard.routing.hardening import message_text
 from primeguard.routing.judge import JudgeRequest, JudgeUnavailable, RouteJudge
+from primeguard.telemetry.metrics import JudgeFailure
 from primeguard.verdicts import (
     DecisionSource,
     GuardResult,
@@ -69,8 +70,10 @@ log = logging.getLogger("primeguard.decision")
 class Decider:
     """Produces a `Decision` for one conversation."""
 
-    def __init__(self, on_judge_error: OnJudgeError) -> None:
+    def __init__(self, on_judge_error: OnJudgeError,
+                 on_judge_failure: Callable[[JudgeFailure], None] | None = None) -> None:
         self._on_judge_error = on_judge_error
+        self._on_judge_failure = on_judge_failure or (lambda failure: None)
 
     async def _run_guards(self, guards: Sequence[Guard], texts: list[GuardText]) -> tuple[GuardResult, ...]:
         if not guards or not texts:
@@ -103,7 +106,10 @@ class Decider:
             try:
                 route = await judge_task
             except JudgeUnavailable as exc:
+                self._on_judge_failure(JudgeFailure(exc.reason))  # "timeout" | "upstream_error"
                 return self._on_error(exc.reason, verdicts)
+            if route.source is DecisionSource.PARSE_FAILURE:
+                self._on_judge_failure(JudgeFailure.PARSE_FAILURE)
             if (getattr(judge, "weak", False) and route.route is Route.POTENTIAL_VIOLATION
                     and _clearly_safe(verdicts)):
                 # A tiny local judge has little signal; a confident guard clears the request.

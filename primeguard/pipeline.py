@@ -30,14 +30,11 @@ from primeguard.routing.templates import RouteTemplates
 from primeguard.steps import JudgeFactory, primed, stream_of
 from primeguard.telemetry import attributes as attr
 from primeguard.telemetry.bundle import Telemetry
-from primeguard.telemetry.metrics import JudgeFailure, Step
+from primeguard.telemetry.metrics import Step
 from primeguard.telemetry.tracing import route_attributes
 from primeguard.upstream.protocol import Body
 from primeguard.upstream.registry import ModelRegistry, ModelTarget
-from primeguard.verdicts import DecisionSource, Route
-
-_JUDGE_FAILURES = {DecisionSource.PARSE_FAILURE: JudgeFailure.PARSE_FAILURE,
-                   DecisionSource.JUDGE_ERROR: JudgeFailure.UPSTREAM_ERROR}
+from primeguard.verdicts import Route
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +101,6 @@ class Pipeline:
         with self._tel.step(Step.ROUTE_SELECTION, attr.SPAN_ROUTE_SELECTION) as span:
             decision = await self._decider.decide(judge, judge_request, policy.input_guards, policy.tolerance)
             span.set_attributes(route_attributes(decision.route))
-        failure = _JUDGE_FAILURES.get(decision.route.source)
-        if failure is JudgeFailure.UPSTREAM_ERROR and "timeout" in decision.route.system_check_result:
-            failure = JudgeFailure.TIMEOUT
-        if failure is not None:
-            self._tel.metrics.record_judge_failure(failure)
         return decision
 
     def _speculate(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy,

@@ -178,7 +178,7 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
         default_input=guard_settings.input, default_output=guard_settings.output)
     policies = PolicyBook(settings, templates, guidelines, guard_settings.tolerance, selection)
     output = OutputGuard(guard_settings.stream, telemetry)
-    decider = Decider(settings.routing.on_judge_error)
+    decider = Decider(settings.routing.on_judge_error, on_judge_failure=telemetry.metrics.record_judge_failure)
     cache_settings = _cache_settings(settings)
     on_event = _cache_events(telemetry, "redis" if cache_settings.url else "memory")
     store = DecisionStore(build_cache(cache_settings, on_event=on_event), cache_settings, templates.version,
