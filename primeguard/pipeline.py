@@ -78,8 +78,7 @@ class Pipeline:
         speculative = self._speculate(raw, request, policy, target, ctx) if self._routing.speculative else None
         route: Route | None = None
         try:
-            view = JudgeRequestView(policy.tenant,
-                                    f"{policy.guidelines.version}:{policy.tolerance.value}:{policy.thresholds_version}",
+            view = JudgeRequestView(policy.tenant, policy.decision_version,
                                     judge_target.name, raw["messages"])
             started = time.perf_counter()
             lookup = await self._store.decide(view, lambda: self._select(judge, judge_request, policy))

@@ -57,8 +57,9 @@ class Policy:
     input_guards: tuple[Guard, ...] = ()
     output_guards: tuple[Guard, ...] = ()
     thresholds: Mapping[Category, ThresholdPair] = field(default_factory=dict)
-    #: '' without tenant thresholds, else a digest of them (part of the decision cache key).
-    thresholds_version: str = ""
+    #: Everything in the policy a cached decision depends on: guideline-set version, tolerance,
+    #: and the digest of the tenant's thresholds ('' without any).  Part of the cache key.
+    decision_version: str = ""
 
 
 class PolicyBook:
@@ -83,19 +84,21 @@ class PolicyBook:
             if overrides:
                 inputs = tuple(TenantThresholds(g, overrides) for g in inputs)
                 outputs = tuple(TenantThresholds(g, overrides) for g in outputs)
+            guideline_set = guidelines[tenant.guidelines]
+            tolerance = Tolerance(tenant.tolerance) if tenant.tolerance else default_tolerance
             policy = Policy(
                 tenant=tenant.name,
-                guidelines=guidelines[tenant.guidelines],
+                guidelines=guideline_set,
                 refusal=tenant.refusal or templates.refusal,
                 explain=tenant.explain,
                 shadow=tenant.shadow,
                 rate_limit_rpm=tenant.rate_limit_rpm,
-                tolerance=Tolerance(tenant.tolerance) if tenant.tolerance else default_tolerance,
+                tolerance=tolerance,
                 capture_content=tenant.capture_content,
                 input_guards=inputs,
                 output_guards=outputs,
                 thresholds=overrides,
-                thresholds_version=overrides_digest(overrides),
+                decision_version=f"{guideline_set.version}:{tolerance.value}:{overrides_digest(overrides)}",
             )
             self._policies[tenant.name] = policy
             self._by_digest.extend((digest, policy) for digest in tenant.api_keys)
