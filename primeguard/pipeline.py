@@ -34,7 +34,7 @@ from primeguard.telemetry.metrics import Step
 from primeguard.telemetry.tracing import route_attributes
 from primeguard.upstream.protocol import Body
 from primeguard.upstream.registry import ModelRegistry, ModelTarget
-from primeguard.verdicts import Route
+from primeguard.verdicts import Route, RouteDecision
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,7 @@ class Pipeline:
     def _speculate(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy,
                    target: ModelTarget, ctx: RequestContext) -> Prefetch:
         """Start the direct answer now; it is released only on the no-risk route."""
-        body = raw if policy.shadow else guarded_body(raw, self._templates, policy.guidelines.text, None)
+        body = self._answer_body(raw, policy, None)
         return Prefetch(target.upstream, {**body, "stream": request.stream}, ctx.trace_headers,
                         stream=request.stream)
 
@@ -113,7 +113,7 @@ class Pipeline:
                       target: ModelTarget, ctx: RequestContext, decision: Decision,
                       speculative: Prefetch | None) -> ChatResult:
         """No risk: the upstream answers under the guidelines; the output guard watches it."""
-        body = raw if policy.shadow else guarded_body(raw, self._templates, policy.guidelines.text, decision.route)
+        body = self._answer_body(raw, policy, decision.route) if speculative is None else raw
         prompt, route = latest_user_text(raw["messages"]), Route.NO_RISK
         with self._tel.step(Step.UPSTREAM, attr.SPAN_UPSTREAM, {attr.PRIMEGUARD_SPECULATIVE: bool(speculative)}):
             if request.stream:
@@ -131,6 +131,10 @@ class Pipeline:
             answer = await self._output.check_body(policy.output_guards, answer, prompt, policy.tolerance,
                                                    policy.refusal, policy.tenant)
         return ChatResult(decision, route, body=answer)
+
+    def _answer_body(self, raw: dict[str, Any], policy: Policy, route: RouteDecision | None) -> Body:
+        """The client's body with the guidelines (and the judge's tip) before its messages; shadow: as is."""
+        return raw if policy.shadow else guarded_body(raw, self._templates, policy.guidelines.text, route)
 
     def _refuse(self, request: ChatCompletionRequest, policy: Policy, decision: Decision,
                 reevaluation: str | None = None, finish_reason: str = "stop") -> ChatResult:
