@@ -13,7 +13,6 @@ worker thread, on CUDA when available.  Errors take OpenAI's JSON shape:
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from starlette.routing import Route
 from primeguard.errors import InvalidRequest, PayloadTooLarge, PrimeGuardError, error_body, to_http
 from primeguard.guards.batcher import DynamicBatcher
 from primeguard.guards.seqcls import SequenceClassifier
+from primeguard.server.http import read_json
 
 
 class PredictRequest(BaseModel):
@@ -72,16 +72,9 @@ class _GuardService:
         return JSONResponse(answers[0] if isinstance(body.inputs, str) else answers)
 
     async def _parse(self, request: Request) -> PredictRequest:
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            raise PayloadTooLarge(f"request body over {self.max_body_bytes} bytes")
-        raw = await request.body()
-        if len(raw) > self.max_body_bytes:
-            raise PayloadTooLarge(f"request body over {self.max_body_bytes} bytes")
+        body = await read_json(request, self.max_body_bytes)  # 413 while reading, 400 if not JSON
         try:
-            return PredictRequest.model_validate(json.loads(raw))
-        except json.JSONDecodeError:
-            raise InvalidRequest("the body is not valid JSON") from None
+            return PredictRequest.model_validate(body)
         except ValidationError as exc:
             first = exc.errors()[0]
             param = ".".join(str(p) for p in first["loc"][:1]) or None

@@ -102,6 +102,8 @@ async def test_invalid_json_and_unknown_paths(client: httpx.AsyncClient) -> None
         "/predict", content=b"{nope", headers={"content-type": "application/json"}
     )
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_request"
+    not_utf8 = await client.post("/predict", content=b'{"inputs": "\xff\xfe"}')
+    assert not_utf8.status_code == 400 and not_utf8.json()["error"]["code"] == "invalid_request"
     missing = await client.get("/nope")
     assert missing.status_code == 404 and "error" in missing.json()
     wrong_method = await client.get("/predict")
