@@ -12,8 +12,8 @@ a step; everything above it (server/) is HTTP.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 from primeguard.answer import Prefetch, guarded_body
@@ -35,12 +35,6 @@ from primeguard.telemetry.tracing import route_attributes
 from primeguard.upstream.protocol import Body
 from primeguard.upstream.registry import ModelRegistry, ModelTarget
 from primeguard.verdicts import Route, RouteDecision
-
-
-@dataclass(frozen=True, slots=True)
-class RequestContext:
-    request_id: str
-    trace_headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +63,14 @@ class Pipeline:
         self._output = output
         self._tel = telemetry
 
-    async def chat(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy,
-                   ctx: RequestContext) -> ChatResult:
+    async def chat(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy) -> ChatResult:
+        """One chat request through the whole flow.  Upstream calls carry the current trace
+        context themselves (`inject_headers`), so nothing here threads headers through."""
         target = self._registry.resolve(request.model)
         judge_target = self._registry.resolve(self._routing.judge_model) if self._routing.judge_model else target
         judge = self._judge_for(judge_target)
-        judge_request = JudgeRequest(raw["messages"], policy.guidelines, judge_target, ctx.trace_headers)
-        speculative = self._speculate(raw, request, policy, target, ctx) if self._routing.speculative else None
+        judge_request = JudgeRequest(raw["messages"], policy.guidelines, judge_target)
+        speculative = self._speculate(raw, request, policy, target) if self._routing.speculative else None
         route: Route | None = None
         try:
             view = JudgeRequestView(policy.tenant, policy.decision_version,
@@ -86,7 +81,7 @@ class Pipeline:
             decision = lookup.decision
             route = Route.NO_RISK if policy.shadow else decision.route.route
             if route is Route.NO_RISK:
-                result = await self._answer(raw, request, policy, target, ctx, decision, speculative)
+                result = await self._answer(raw, request, policy, target, decision, speculative)
             elif route is Route.DIRECT_VIOLATION:
                 result = self._refuse(request, policy, decision)
             else:
@@ -103,25 +98,25 @@ class Pipeline:
         return decision
 
     def _speculate(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy,
-                   target: ModelTarget, ctx: RequestContext) -> Prefetch:
+                   target: ModelTarget) -> Prefetch:
         """Start the direct answer now; it is released only on the no-risk route."""
         body = self._answer_body(raw, policy, None)
-        return Prefetch(target.upstream, {**body, "stream": request.stream}, ctx.trace_headers,
+        return Prefetch(target.upstream, {**body, "stream": request.stream}, None,
                         stream=request.stream)
 
     async def _answer(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy,
-                      target: ModelTarget, ctx: RequestContext, decision: Decision,
+                      target: ModelTarget, decision: Decision,
                       speculative: Prefetch | None) -> ChatResult:
         """No risk: the upstream answers under the guidelines; the output guard watches it."""
         body = self._answer_body(raw, policy, decision.route) if speculative is None else raw
         prompt, route = latest_user_text(raw["messages"]), Route.NO_RISK
         with self._tel.step(Step.UPSTREAM, attr.SPAN_UPSTREAM, {attr.PRIMEGUARD_SPECULATIVE: bool(speculative)}):
             if request.stream:
-                source = speculative.release() if speculative else target.upstream.stream(body, ctx.trace_headers)
+                source = speculative.release() if speculative else target.upstream.stream(body)
                 chunks = await primed(source)
             else:
                 answer = await (speculative.result() if speculative else
-                                target.upstream.complete(body, ctx.trace_headers))
+                                target.upstream.complete(body))
         if request.stream:
             if not policy.shadow:  # shadow tenants are judged and counted, never cut
                 chunks = self._output.guard_stream(policy.output_guards, chunks, prompt, policy.tolerance,

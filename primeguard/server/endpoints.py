@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from primeguard.errors import NotConfigured, RateLimited, to_http
 from primeguard.guards.thresholds import Tolerance
 from primeguard.moderation import merge_results, parse_moderation_request, to_openai_moderation
-from primeguard.pipeline import ChatResult, RequestContext
+from primeguard.pipeline import ChatResult
 from primeguard.policy import Policy
 from primeguard.protocol.chat import parse_chat_request
 from primeguard.routing.hardening import latest_user_text
@@ -86,7 +86,7 @@ async def chat_completions(request: Request) -> Response:
             # Prompt text reaches a span only if both the deployment and the tenant opted in.
             if tel.tracing.capture_content and policy.capture_content:
                 span.set_attributes(content_attributes(latest_user_text(raw["messages"]), True))
-            result = await proxy.pipeline.chat(raw, chat, policy, RequestContext(request_id=request_id))
+            result = await proxy.pipeline.chat(raw, chat, policy)
             span.set_attributes({**route_attributes(result.decision.route),
                                  attr.PRIMEGUARD_CACHE_HIT: result.cache_hit, **_usage(result.body)})
         except Exception as exc:
