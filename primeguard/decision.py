@@ -98,8 +98,7 @@ class Decider:
         try:
             verdicts = await self._run_guards(guards, latest_turn_texts(request.messages))
             worst = worst_under(verdicts, tolerance)
-            if worst is Verdict.UNSAFE:
-                judge_task.cancel()
+            if worst is Verdict.UNSAFE:  # the judge is cancelled on the way out
                 check = f"input guard flagged: {_categories(verdicts)}"
                 return Decision(RouteDecision(Route.DIRECT_VIOLATION, check, "Politely refuse.",
                                               DecisionSource.INPUT_GUARD), verdicts)

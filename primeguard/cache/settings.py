@@ -64,9 +64,6 @@ class CacheSettings(BaseModel):
         gt=0,
         description="seconds the breaker stays open before one probe is let through",
     )
-    response_cache: bool = Field(
-        default=False, description="reserved: cache whole responses (not implemented yet)"
-    )
 
     @field_validator("url")
     @classmethod

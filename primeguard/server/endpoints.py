@@ -32,13 +32,13 @@ def _proxy(request: Request) -> Proxy:
     return proxy
 
 
-def _route_headers(result: ChatResult, policy: Policy, guard_ms: float) -> dict[str, str]:
+def _route_headers(result: ChatResult, policy: Policy) -> dict[str, str]:
     decision = result.decision.route
     headers = {
         "x-primeguard-route": decision.route.value,
         "x-primeguard-route-source": decision.source.value,
         "x-primeguard-guidelines-version": policy.guidelines.version,
-        "x-primeguard-guard-ms": f"{guard_ms:.1f}",
+        "x-primeguard-guard-ms": f"{result.guard_ms:.1f}",
     }
     headers["x-primeguard-cache"] = "hit" if result.cache_hit else "miss"
     if policy.shadow:
@@ -95,7 +95,7 @@ async def chat_completions(request: Request) -> Response:
         finally:
             _account(proxy, request_id, policy, result, status, started, model)
     assert policy is not None and result is not None
-    headers = _route_headers(result, policy, result.guard_ms)
+    headers = _route_headers(result, policy)
     if result.chunks is not None:
         return SSEResponse(result.chunks, headers)  # type: ignore[return-value]
     body = dict(result.body or {})

@@ -79,10 +79,6 @@ class Proxy:
         self.telemetry.shutdown()
 
 
-def judge_factory(settings: Settings, templates: RouteTemplates) -> JudgeFactoryImpl:
-    return JudgeFactoryImpl(settings, templates)
-
-
 class JudgeFactoryImpl:
     """Local models that can score labels get the likelihood judge; all others the JSON judge."""
 
@@ -186,7 +182,7 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
     limiter = build_rate_limiter(cache_settings, on_event=on_event)
     if cache_settings.url and not await store.cache.ping():  # opens the pool before traffic
         log.warning("decision cache: Redis is not answering; requests bypass it until it does")
-    judges = judge_factory(settings, templates)
+    judges = JudgeFactoryImpl(settings, templates)
     pipeline = Pipeline(registry, templates, settings.routing, decider, judges, store, output, telemetry)
     proxy = Proxy(settings, registry, templates, policies, pipeline, store, limiter, telemetry, guards,
                   guard_client)

@@ -23,20 +23,11 @@ SPAN_STREAM_CUT: Final = "primeguard.stream.cut"
 
 # --- GenAI semantic conventions -------------------------------------------
 GEN_AI_OPERATION_NAME: Final = "gen_ai.operation.name"  # "chat"
-# `gen_ai.system` is the older name of `gen_ai.provider.name`; backends still
-# key dashboards on it, so both are offered.
-GEN_AI_SYSTEM: Final = "gen_ai.system"
-GEN_AI_PROVIDER_NAME: Final = "gen_ai.provider.name"
 GEN_AI_REQUEST_MODEL: Final = "gen_ai.request.model"
-GEN_AI_RESPONSE_MODEL: Final = "gen_ai.response.model"
-GEN_AI_REQUEST_MAX_TOKENS: Final = "gen_ai.request.max_tokens"
-GEN_AI_REQUEST_TEMPERATURE: Final = "gen_ai.request.temperature"
 GEN_AI_USAGE_INPUT_TOKENS: Final = "gen_ai.usage.input_tokens"
 GEN_AI_USAGE_OUTPUT_TOKENS: Final = "gen_ai.usage.output_tokens"
-GEN_AI_RESPONSE_FINISH_REASONS: Final = "gen_ai.response.finish_reasons"
 # Opt-in content, only ever set through `content_attributes`.
 GEN_AI_INPUT_MESSAGES: Final = "gen_ai.input.messages"
-GEN_AI_OUTPUT_MESSAGES: Final = "gen_ai.output.messages"
 
 # --- PrimeGuard -------------------------------------------------------------
 PRIMEGUARD_ROUTE: Final = "primeguard.route"  # Route value
@@ -46,8 +37,6 @@ PRIMEGUARD_CACHE_HIT: Final = "primeguard.cache.hit"
 PRIMEGUARD_GUARD_NAME: Final = "primeguard.guard.name"
 PRIMEGUARD_GUARD_VERDICT: Final = "primeguard.guard.verdict"  # Verdict value
 PRIMEGUARD_GUARD_CATEGORIES: Final = "primeguard.guard.categories"  # list of Category values
-PRIMEGUARD_GUIDELINE_VERSION: Final = "primeguard.guideline.version"
-PRIMEGUARD_STREAM_CUT: Final = "primeguard.stream.cut"  # bool, on the request span
 PRIMEGUARD_STREAM_WINDOW: Final = "primeguard.stream.window"  # window index
 PRIMEGUARD_WINDOW_RISK: Final = "primeguard.window.risk"  # float, or the trajectory as a list
 PRIMEGUARD_SHADOW: Final = "primeguard.shadow"

@@ -174,15 +174,6 @@ class Tracing:
         )
         span.set_status(Status(StatusCode.ERROR, f"{kind}: {message}" if message else kind))
 
-    def make_global(self) -> None:
-        """Install this provider globally, for third-party instrumentation (once per process)."""
-        if self._provider is not None:
-            trace.set_tracer_provider(self._provider)
-
-    def force_flush(self, timeout_ms: int = 30_000) -> bool:
-        """Export buffered spans now; True when done in time (or tracing is off)."""
-        return self._provider.force_flush(timeout_ms) if self._provider is not None else True
-
     def shutdown(self) -> None:
         """Flush and stop the exporters (only those this object created)."""
         if self._provider is not None and self._owned:
