@@ -86,22 +86,19 @@ class OpenAICompatibleUpstream:
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self._max_retries = max_retries
 
-    def _request(self, body: Body, headers: Headers | None) -> httpx.Request:
-        payload = dict(body)
-        payload["model"] = self._model
-        content = json.dumps(payload, ensure_ascii=False).encode()
-        hdrs = {"content-type": "application/json", **(headers or {}), **self._auth}
-        inject_headers(hdrs)  # W3C traceparent of the current step's span
-        return self._client.build_request(
-            "POST", self._url, content=content, headers=hdrs, timeout=self._timeout
-        )
-
     async def _send(self, body: Body, headers: Headers | None, *, stream: bool) -> httpx.Response:
         """Send with retries on 429, 5xx and connection errors, honouring Retry-After."""
+        # The body is encoded once, with the provider's model name and the stream flag.
+        content = json.dumps({**body, "model": self._model, "stream": stream}, ensure_ascii=False).encode()
+        hdrs = {"content-type": "application/json", **(headers or {}), **self._auth}
+        inject_headers(hdrs)  # W3C traceparent of the current step's span
         attempt = 0
         while True:
             try:
-                response = await self._client.send(self._request(body, headers), stream=stream)
+                request = self._client.build_request(
+                    "POST", self._url, content=content, headers=hdrs, timeout=self._timeout
+                )
+                response = await self._client.send(request, stream=stream)
                 if response.status_code < 400:
                     return response
                 if stream:
@@ -128,7 +125,7 @@ class OpenAICompatibleUpstream:
             attempt += 1
 
     async def complete(self, body: Body, headers: Headers | None = None) -> Body:
-        response = await self._send({**body, "stream": False}, headers, stream=False)
+        response = await self._send(body, headers, stream=False)
         try:
             data: Any = response.json()
         except ValueError as exc:
@@ -138,7 +135,7 @@ class OpenAICompatibleUpstream:
         return data
 
     async def stream(self, body: Body, headers: Headers | None = None) -> AsyncIterator[Body]:
-        response = await self._send({**body, "stream": True}, headers, stream=True)
+        response = await self._send(body, headers, stream=True)
         try:
             async for line in response.aiter_lines():
                 if not line.startswith("data:"):
