@@ -133,12 +133,7 @@ class Pipeline:
 
     def _refuse(self, request: ChatCompletionRequest, policy: Policy, decision: Decision,
                 reevaluation: str | None = None, finish_reason: str = "stop") -> ChatResult:
-        route = decision.route.route
-        if request.stream:
-            chunks = stream_of(text_chunks(request.model, policy.refusal, n=request.n, finish_reason=finish_reason))
-            return ChatResult(decision, route, chunks=chunks, reevaluation=reevaluation)
-        body = completion_body(request.model, policy.refusal, n=request.n, finish_reason=finish_reason)
-        return ChatResult(decision, route, body=body, reevaluation=reevaluation)
+        return _written(request, policy.refusal, decision, decision.route.route, reevaluation, finish_reason)
 
     async def _reevaluate(self, judge: RouteJudge, judge_request: JudgeRequest, request: ChatCompletionRequest,
                           policy: Policy, decision: Decision) -> ChatResult:
@@ -149,9 +144,14 @@ class Pipeline:
         prompt = latest_user_text(judge_request.messages)
         if not await self._output.check_text(policy.output_guards, outcome.final_response, prompt, policy.tolerance):
             return self._refuse(request, policy, decision, outcome.reevaluation, finish_reason="content_filter")
-        route = Route.POTENTIAL_VIOLATION
-        if request.stream:
-            chunks = stream_of(text_chunks(request.model, outcome.final_response, n=request.n))
-            return ChatResult(decision, route, chunks=chunks, reevaluation=outcome.reevaluation)
-        body = completion_body(request.model, outcome.final_response, n=request.n)
-        return ChatResult(decision, route, body=body, reevaluation=outcome.reevaluation)
+        return _written(request, outcome.final_response, decision, Route.POTENTIAL_VIOLATION, outcome.reevaluation)
+
+
+def _written(request: ChatCompletionRequest, text: str, decision: Decision, route: Route,
+             reevaluation: str | None, finish_reason: str = "stop") -> ChatResult:
+    """A completion the proxy wrote itself (refusal or re-evaluated answer), streamed or whole."""
+    if request.stream:
+        chunks = stream_of(text_chunks(request.model, text, n=request.n, finish_reason=finish_reason))
+        return ChatResult(decision, route, chunks=chunks, reevaluation=reevaluation)
+    body = completion_body(request.model, text, n=request.n, finish_reason=finish_reason)
+    return ChatResult(decision, route, body=body, reevaluation=reevaluation)
