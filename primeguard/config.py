@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from primeguard.errors import ConfigError
+from primeguard.errors import ConfigError, config_error
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 #: Where the shipped `routes/` and `guidelines/` live: beside the package in a
@@ -178,19 +178,11 @@ def embedded_settings() -> Settings:
     )
 
 
-def _format_loc(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
 def parse_config(data: Any, source: str = "<config>") -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(f"{source}: {_format_loc(first['loc'])}: {first['msg']}") from None
+        raise config_error(exc, source=source) from None
 
 
 def load_config(path: str | Path | None) -> Settings:

@@ -23,7 +23,10 @@ escapes is a server bug: a 500 with a generic message and no traceback.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 class PrimeGuardError(Exception):
@@ -45,6 +48,21 @@ class ConfigError(PrimeGuardError):
     """The configuration, a route template or a guideline set is invalid."""
 
     code = "config_error"
+
+
+def config_error(exc: ValidationError, section: str = "", *, source: str | None = None) -> ConfigError:
+    """A pydantic error's first problem as one `ConfigError`: `[source: ]section.key[0].key: message`.
+
+    Never echoes the input (a URL may carry a password), only where and what.
+    """
+    first = exc.errors()[0]
+    loc = ""
+    for part in first["loc"]:
+        loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+    loc = loc or "(top level)"
+    key = f"{section}.{loc}" if section else loc
+    text = f"{key}: {first['msg']}"
+    return ConfigError(f"{source}: {text}" if source else text)
 
 
 class ClientError(PrimeGuardError):

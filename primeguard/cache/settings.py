@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from primeguard.errors import ConfigError
+from primeguard.errors import config_error
 
 #: Every URL scheme `redis_store.create_client` understands.
 REDIS_SCHEMES = frozenset(
@@ -87,9 +87,4 @@ def parse_cache_settings(raw: dict[str, Any]) -> CacheSettings:
     try:
         return CacheSettings.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        # Never echo the input: a URL may carry a password.
-        raise ConfigError(
-            f"cache.{where}: {first['msg']}" if where else f"cache: {first['msg']}"
-        ) from None
+        raise config_error(exc, "cache") from None

@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from primeguard.config import resolve_secret
-from primeguard.errors import ConfigError
+from primeguard.errors import config_error
 from primeguard.guards.thresholds import Threshold, Tolerance, threshold_verdict
 from primeguard.streaming.events import HoldBackRelease, StreamMode
 from primeguard.verdicts import Category, Verdict, worst_verdict
@@ -272,14 +272,9 @@ class GuardSettings(_Frozen):
         return merged
 
 
-def _format_loc(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "(top level)"
-
-
 def parse_guards(raw: Mapping[str, Any] | None, source: str = "<config>") -> GuardSettings:
     """Validate the raw `guards:` mapping; every problem becomes one `ConfigError`."""
     try:
         return GuardSettings.model_validate(dict(raw or {}))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(f"{source}: guards.{_format_loc(first['loc'])}: {first['msg']}") from None
+        raise config_error(exc, "guards", source=source) from None

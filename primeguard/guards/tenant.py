@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from primeguard.errors import ConfigError
+from primeguard.errors import config_error
 from primeguard.guards.policy import FallbackResult
 from primeguard.guards.protocol import Guard
 from primeguard.guards.settings import ThresholdPair
@@ -39,9 +39,7 @@ def parse_overrides(raw: Mapping[str, Any] | None, where: str) -> dict[Category,
     try:
         return _ADAPTER.validate_python(dict(raw or {}))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{where}.{loc}: {first['msg']}") from None
+        raise config_error(exc, where) from None
 
 
 def overrides_digest(overrides: Overrides) -> str:

@@ -16,7 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from primeguard.errors import ConfigError
+from primeguard.errors import ConfigError, config_error
 from primeguard.verdicts import Route
 
 Action = Literal["answer", "reevaluate", "refuse"]
@@ -92,8 +92,7 @@ def load_route_templates(routes_dir: Path) -> RouteTemplates:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{table_path}: invalid YAML: {exc}") from None
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ConfigError(f"{table_path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        raise config_error(exc, source=str(table_path)) from None
     missing = set(Route) - set(table.routes)
     if missing:
         raise ConfigError(f"{table_path}: routes: missing {sorted(r.value for r in missing)}")

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from primeguard.errors import ConfigError
+from primeguard.errors import config_error
 
 #: Either of these switches OTLP export on when `otlp` is left unset; the
 #: exporter itself reads them (and the other OTEL_EXPORTER_OTLP_* variables).
@@ -61,7 +61,4 @@ def parse_telemetry_settings(raw: Mapping[str, Any], source: str = "<config>") -
     try:
         return TelemetrySettings.model_validate(dict(raw))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        key = f"telemetry.{where}" if where else "telemetry"
-        raise ConfigError(f"{source}: {key}: {first['msg']}") from None
+        raise config_error(exc, "telemetry", source=source) from None
