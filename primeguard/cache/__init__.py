@@ -41,11 +41,17 @@ from primeguard.cache.settings import CacheSettings, parse_cache_settings
 from primeguard.cache.singleflight import Lookup, SingleFlight, get_or_compute
 
 
-def build_cache(settings: CacheSettings, *, on_event: EventHook | None = None) -> DecisionCache:
-    """Redis when `settings.url` is set, otherwise an in-process LRU of `max_entries`."""
+def build_cache(
+    settings: CacheSettings,
+    *,
+    on_event: EventHook | None = None,
+    connection: RedisConnection | None = None,
+) -> DecisionCache:
+    """Redis when `settings.url` is set (over `connection`, if one is shared), otherwise an
+    in-process LRU of `max_entries`."""
     if settings.url is None:
         return MemoryDecisionCache(settings.max_entries, on_event=on_event)
-    return RedisDecisionCache(connect(settings), settings, on_event=on_event)
+    return RedisDecisionCache(connection or connect(settings), settings, on_event=on_event)
 
 
 def ttl_policy(settings: CacheSettings) -> Callable[[CachedDecision], float]:

@@ -206,9 +206,13 @@ class RedisRateLimiter:
 
 
 def build_rate_limiter(
-    settings: CacheSettings, *, on_event: EventHook | None = None
+    settings: CacheSettings,
+    *,
+    on_event: EventHook | None = None,
+    connection: RedisConnection | None = None,
 ) -> RateLimiter:
-    """Redis when `settings.url` is set (shared limits), otherwise per-process memory."""
+    """Redis when `settings.url` is set (shared limits; over `connection`, if one is shared),
+    otherwise per-process memory."""
     if settings.url is None:
         return MemoryRateLimiter(on_event=on_event)
-    return RedisRateLimiter(connect(settings), settings, on_event=on_event)
+    return RedisRateLimiter(connection or connect(settings), settings, on_event=on_event)

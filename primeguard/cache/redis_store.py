@@ -42,14 +42,22 @@ _TIMEOUT_OR_REDIS_ERRORS: tuple[type[BaseException], ...] = (TimeoutError, *REDI
 AnyRedis = Redis | RedisCluster
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RedisConnection:
-    """A client plus, for Sentinel, the sentinel clients it was discovered through."""
+    """A client plus, for Sentinel, the sentinel clients it was discovered through.
+
+    One per process, shared by the decision cache and the rate limiter; each closes it
+    when it closes, and only the first close does anything.
+    """
 
     client: AnyRedis
     sentinels: tuple[Redis, ...] = ()
+    closed: bool = False
 
     async def aclose(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         await self.client.aclose()
         for sentinel in self.sentinels:
             await sentinel.aclose()

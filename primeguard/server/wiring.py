@@ -15,6 +15,7 @@ from primeguard.cache import (
     RateLimiter,
     build_cache,
     build_rate_limiter,
+    connect,
     parse_cache_settings,
 )
 from primeguard.config import Settings, resolve_secret
@@ -177,9 +178,10 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
     decider = Decider(settings.routing.on_judge_error, on_judge_failure=telemetry.metrics.record_judge_failure)
     cache_settings = _cache_settings(settings)
     on_event = _cache_events(telemetry, "redis" if cache_settings.url else "memory")
-    store = DecisionStore(build_cache(cache_settings, on_event=on_event), cache_settings, templates.version,
-                          {n: g.version for n, g in guards.items()}, telemetry)
-    limiter = build_rate_limiter(cache_settings, on_event=on_event)
+    redis = connect(cache_settings) if cache_settings.url else None  # one pool for cache and limiter
+    store = DecisionStore(build_cache(cache_settings, on_event=on_event, connection=redis), cache_settings,
+                          templates.version, {n: g.version for n, g in guards.items()}, telemetry)
+    limiter = build_rate_limiter(cache_settings, on_event=on_event, connection=redis)
     if cache_settings.url and not await store.cache.ping():  # opens the pool before traffic
         log.warning("decision cache: Redis is not answering; requests bypass it until it does")
     judges = JudgeFactoryImpl(settings, templates)
