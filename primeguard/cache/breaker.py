@@ -85,10 +85,13 @@ class CircuitBreaker:
     ) -> Guarded[T]:
         """Run `op` under `timeout_s` unless the breaker is open; never raises `errors`.
 
+        The half-open trial first awaits `probe` (default: the `recover` probe).
+
         Cancellation and unexpected exceptions propagate: they are the caller's
         business or a bug, not a sign the dependency is down.
         """
         caught: tuple[type[BaseException], ...] = (TimeoutError, *errors)
+        probe = probe if probe is not None else self._recover
         trial = self._admit()
         if trial is None:
             return Guarded(CallStatus.BYPASSED)

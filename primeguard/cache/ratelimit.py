@@ -179,7 +179,6 @@ class RedisRateLimiter:
             self._breaker,
             lambda: self._script(keys=[key], args=[int(_PERIOD_S * 1000), limit_per_minute]),
             timeout_s=self._timeout_s,
-            ping=self._conn.client.ping,
             stats=self._stats,
         )
         if out.status is not CallStatus.OK or out.value is None:

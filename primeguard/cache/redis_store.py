@@ -90,12 +90,11 @@ async def redis_call(
     op: Callable[[], Awaitable[T]],
     *,
     timeout_s: float,
-    ping: Callable[[], Awaitable[object]],
     stats: _Counts,
 ) -> Guarded[T]:
-    """One Redis operation behind the breaker, PING as its probe; a failure is counted
-    (`bypassed` while the breaker is open, else `errors`)."""
-    out = await breaker.call(op, timeout_s=timeout_s, errors=REDIS_ERRORS, probe=ping)
+    """One Redis operation behind the breaker (whose PING probes recovery); a failure is
+    counted (`bypassed` while the breaker is open, else `errors`)."""
+    out = await breaker.call(op, timeout_s=timeout_s, errors=REDIS_ERRORS)
     if out.status is not CallStatus.OK:
         stats.record("bypassed" if out.status is CallStatus.BYPASSED else "errors")
     return out
@@ -181,7 +180,7 @@ class RedisDecisionCache:
 
     async def get(self, key: str) -> CachedDecision | None:
         out = await redis_call(self._breaker, lambda: self._redis.get(key), timeout_s=self._timeout_s,
-                               ping=self._redis.ping, stats=self._stats)
+                               stats=self._stats)
         if out.status is not CallStatus.OK:
             self._stats.record("misses")
             return None
@@ -198,7 +197,7 @@ class RedisDecisionCache:
             return
         payload = encode_decision(value)
         out = await redis_call(self._breaker, lambda: self._redis.set(key, payload, px=ttl_ms),
-                               timeout_s=self._timeout_s, ping=self._redis.ping, stats=self._stats)
+                               timeout_s=self._timeout_s, stats=self._stats)
         if out.status is not CallStatus.OK:
             self._stats.record("dropped_writes")
             return
