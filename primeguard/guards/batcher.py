@@ -51,7 +51,9 @@ class DynamicBatcher(Generic[T, R]):
         if fn is not None:
             if max_in_flight != 1:
                 raise ValueError("a blocking fn runs one batch at a time, in one thread")
-            executor = self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name)
+            executor = self._executor = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix=thread_name
+            )
 
             async def in_thread(items: list[T]) -> Sequence[R]:
                 return await asyncio.get_running_loop().run_in_executor(executor, fn, items)

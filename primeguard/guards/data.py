@@ -20,6 +20,9 @@ from primeguard.guards.synthetic import (
     SYNTHETIC_LICENCE,
     benign_chat,
     benign_sensitive,
+    benign_tasks,
+    benign_traffic,
+    toxic_content,
     unsafe_requests,
 )
 from primeguard.verdicts import Category
@@ -226,6 +229,14 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         for f, t in benign_chat(seed)
     ]
     out += [
+        Example(t, False, safe, f"primeguard/benign-traffic/{f}", SYNTHETIC_LICENCE)
+        for f, t in benign_traffic(seed)
+    ]
+    out += [
+        Example(t, False, safe, f"primeguard/benign-tasks/{f}", SYNTHETIC_LICENCE)
+        for f, t in benign_tasks(seed)
+    ]
+    out += [
         Example(
             t,
             True,
@@ -234,5 +245,15 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
             SYNTHETIC_LICENCE,
         )
         for f, t, cats in unsafe_requests(seed)
+    ]
+    out += [
+        Example(
+            t,
+            True,
+            category_targets(True, set(cats), True),
+            f"primeguard/unsafe-toxic/{f}",
+            SYNTHETIC_LICENCE,
+        )
+        for f, t, cats in toxic_content(seed)
     ]
     return out

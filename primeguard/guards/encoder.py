@@ -141,10 +141,14 @@ class MiniLMEncoder:
         self.weights_digest = file_digest(self.path / "model.safetensors")
         self.threads = num_threads or min(usable_cpus(), 8)
         if device not in (None, "cpu") and backend != "torch":
-            raise ValueError(f"device {device!r} needs the torch backend (the ONNX path is CPU only)")
+            raise ValueError(
+                f"device {device!r} needs the torch backend (the ONNX path is CPU only)"
+            )
         self.device = device or "cpu"
         # The cap is about CPU caches; a GPU wants the biggest passes.
-        self.batch_tokens = None if self.device != "cpu" and batch_tokens == BATCH_TOKENS else batch_tokens
+        self.batch_tokens = (
+            None if self.device != "cpu" and batch_tokens == BATCH_TOKENS else batch_tokens
+        )
         if backend == "torch":
             self._run = self._torch_runner()
         else:

@@ -35,9 +35,12 @@ def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
             from threadpoolctl import ThreadpoolController
 
             _blas = ThreadpoolController()
-        return cast(contextlib.AbstractContextManager[object], _blas.limit(limits=1, user_api="blas"))
+        return cast(
+            contextlib.AbstractContextManager[object], _blas.limit(limits=1, user_api="blas")
+        )
     except ImportError:
         return contextlib.nullcontext()
+
 
 OVERALL = "unsafe"
 HEAD_NAMES: tuple[str, ...] = (*(c.value for c in Category), OVERALL)

@@ -147,7 +147,8 @@ class InProcessGuard:
         # and a tenant's thresholds (`tenant.retune`) rebuild from already-folded parts.
         fold = tolerance or self.tolerance
         heads = {
-            name: apply_tolerance(threshold_verdict(score, t), fold) if (t := self.thresholds.get(name))
+            name: apply_tolerance(threshold_verdict(score, t), fold)
+            if (t := self.thresholds.get(name))
             else Verdict.SAFE
             for name, score in named.items()
         }

@@ -99,7 +99,10 @@ def category_verdicts(
     scores: Mapping[Category, float], thresholds: Mapping[Category, ThresholdPair] | None = None
 ) -> dict[Category, Verdict]:
     """Each category's verdict under its thresholds (the defaults where none is set)."""
-    return {c: threshold_verdict(s, (thresholds or {}).get(c, DEFAULT_THRESHOLDS)) for c, s in scores.items()}
+    return {
+        c: threshold_verdict(s, (thresholds or {}).get(c, DEFAULT_THRESHOLDS))
+        for c, s in scores.items()
+    }
 
 
 def verdict_from_scores(
@@ -145,7 +148,8 @@ class InProcessDefinition(_GuardBase):
         default=None, description="weights; default: the shipped MiniLM guard"
     )
     device: str | None = Field(
-        default=None, description="cpu (default: the int8 ONNX path), or cuda, cuda:1 (the torch encoder on a GPU)"
+        default=None,
+        description="cpu (default: the int8 ONNX path), or cuda, cuda:1 (the torch encoder on a GPU)",
     )
     options: dict[str, Any] = Field(
         default_factory=dict, description="passed to the in-process guard"
@@ -188,7 +192,9 @@ class TEIDefinition(_ServedBase):
     )
     max_batch_size: int = Field(default=32, ge=1, le=1024, description="texts per /predict request")
     coalesce_ms: float = Field(
-        default=2.0, ge=0, le=1000,
+        default=2.0,
+        ge=0,
+        le=1000,
         description="texts of concurrent checks share a /predict request, waiting at most this long; 0: off",
     )
 

@@ -8,6 +8,13 @@ rows look nothing like real traffic.  These generators fill the gap:
   education, safety help, public facts), so the heads learn harm, not topic;
 * `benign_chat`: everyday assistant traffic (greetings, coding, writing,
   translation, opinions with mild profanity, a few other languages);
+* `benign_traffic`: persona set-ups, structured tasks, jokes, stories, dating
+  and sexual-health questions, questions about groups: real traffic that the
+  public jailbreak and abuse sets make look unsafe;
+* `benign_tasks`: questions about the assistant and AI products, technical
+  how-tos with alarming verbs, text tasks over crime news, quizzes;
+* `toxic_content`: their unsafe twins (insults, threats, hateful jokes,
+  explicit stories and personas, self-harm ideation) in the same wrappers;
 * `unsafe_requests`: category positives where the public sets are thin
   (self-harm, sexual content involving minors, CBRN and explosives, privacy,
   threats and hate statements), phrased like the benign sets.
@@ -20,6 +27,9 @@ from __future__ import annotations
 from primeguard.guards.synthetic_chat import benign_chat
 from primeguard.guards.synthetic_sensitive import benign_sensitive
 from primeguard.guards.synthetic_slots import expand, sample
+from primeguard.guards.synthetic_tasks import benign_tasks
+from primeguard.guards.synthetic_toxic import toxic_content
+from primeguard.guards.synthetic_traffic import benign_traffic
 from primeguard.guards.synthetic_unsafe import unsafe_requests
 
 SYNTHETIC_LICENCE = "Apache-2.0"
@@ -28,7 +38,10 @@ __all__ = [
     "SYNTHETIC_LICENCE",
     "benign_chat",
     "benign_sensitive",
+    "benign_tasks",
+    "benign_traffic",
     "expand",
     "sample",
+    "toxic_content",
     "unsafe_requests",
 ]

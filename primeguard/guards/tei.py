@@ -65,8 +65,12 @@ class TEIClassifierGuard:
         # cost for every text (on an H100, guard-server: 149 texts/s as 64 concurrent one-text
         # requests, 7,900 as 8 concurrent requests of 64; `python -m tests.bench.guard_server`).
         self._coalescer: DynamicBatcher[tuple[str, dict[str, str]], list[dict[str, Any]]] | None = (
-            DynamicBatcher(run=self._predict_coalesced, max_batch_size=max_batch_size,
-                           max_wait_ms=coalesce_ms, max_in_flight=max_concurrency)
+            DynamicBatcher(
+                run=self._predict_coalesced,
+                max_batch_size=max_batch_size,
+                max_wait_ms=coalesce_ms,
+                max_in_flight=max_concurrency,
+            )
             if coalesce_ms > 0
             else None
         )
@@ -127,9 +131,14 @@ class TEIClassifierGuard:
             if category is not None:
                 scores[category] = max(scores.get(category, 0.0), float(prediction["score"]))
         by_category = category_verdicts(scores, self._thresholds)
-        return GuardResult(verdict=worst_verdict(by_category.values()), guard=self._name,
-                           version=self._version, scores=scores, by_category=by_category,
-                           uncategorised=Verdict.SAFE)
+        return GuardResult(
+            verdict=worst_verdict(by_category.values()),
+            guard=self._name,
+            version=self._version,
+            scores=scores,
+            by_category=by_category,
+            uncategorised=Verdict.SAFE,
+        )
 
     def _note_unknown(self, label: str) -> None:
         if label not in self._unknown_labels and len(self._unknown_labels) < 64:

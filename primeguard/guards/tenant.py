@@ -59,7 +59,11 @@ def retune(result: GuardResult, overrides: Overrides) -> GuardResult:
     if residual is None:
         # Not reported: whatever the categories do not explain stands (at worst, all of it).
         explained = worst_verdict(known.values())
-        residual = result.verdict if worst_verdict([result.verdict, explained]) is not explained else Verdict.SAFE
+        residual = (
+            result.verdict
+            if worst_verdict([result.verdict, explained]) is not explained
+            else Verdict.SAFE
+        )
     by_category = dict(known)
     for category, pair in overrides.items():
         if category in result.scores:

@@ -102,7 +102,10 @@ def merge_thresholds(
 
 def parse_thresholds(meta: Mapping[str, Any]) -> dict[str, Threshold]:
     """The `thresholds` of a parsed `thresholds.json`."""
-    return {k: Threshold(float(v["controversial"]), float(v["unsafe"])) for k, v in meta["thresholds"].items()}
+    return {
+        k: Threshold(float(v["controversial"]), float(v["unsafe"]))
+        for k, v in meta["thresholds"].items()
+    }
 
 
 def load_thresholds(path: Path) -> dict[str, Threshold]:

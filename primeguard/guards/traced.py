@@ -32,12 +32,18 @@ class TracedGuard:
         return self._guard.version
 
     async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
-        with self._tel.step(self._step, self._span, {attr.PRIMEGUARD_GUARD_NAME: self.name}) as span:
+        with self._tel.step(
+            self._step, self._span, {attr.PRIMEGUARD_GUARD_NAME: self.name}
+        ) as span:
             results = await self._guard.check(texts)
             worst = worst_verdict(r.verdict for r in results)
             categories = sorted({c.value for r in results for c in r.flagged_categories})
-            span.set_attributes({attr.PRIMEGUARD_GUARD_VERDICT: worst.value,
-                                 attr.PRIMEGUARD_GUARD_CATEGORIES: categories})
+            span.set_attributes(
+                {
+                    attr.PRIMEGUARD_GUARD_VERDICT: worst.value,
+                    attr.PRIMEGUARD_GUARD_CATEGORIES: categories,
+                }
+            )
         for result in results:
             self._tel.metrics.record_guard_verdict(self.name, self._role, result.verdict)
         return results

@@ -44,6 +44,22 @@ def test_synthetic_sets_are_seeded_and_licensed() -> None:
     assert any("kill" in t and "process" in t for t in texts)
 
 
+def test_synthetic_twins_never_disagree_and_share_wrappers() -> None:
+    """Benign traffic and its toxic twins: no text carries both labels; the wrappers recur."""
+    examples = synthetic_examples(0)
+    labels: dict[str, set[bool]] = {}
+    for e in examples:
+        labels.setdefault(" ".join(e.text.lower().split()), set()).add(e.unsafe)
+    assert [t for t, seen in labels.items() if len(seen) > 1] == []
+    sources = {e.source.rsplit("/", 1)[0] for e in examples}
+    assert {"primeguard/benign-traffic", "primeguard/benign-tasks"} <= sources
+    assert "primeguard/unsafe-toxic" in sources
+    stories = [e for e in examples if e.text.startswith("Write a story where")]
+    assert {e.unsafe for e in stories} == {True, False}
+    toxic = [e for e in examples if e.source.startswith("primeguard/unsafe-toxic")]
+    assert all(e.targets.count(1) >= 1 for e in toxic)
+
+
 def _tiny(seed: int = 0, n: int = 300) -> Matrix:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 384)).astype(np.float32)
