@@ -32,17 +32,21 @@ def benchmark_guard(
     rounds: int = 1,
     kinds: Sequence[str] = ("short", "long"),
     device: str | None = None,
+    precedents: bool = True,
 ) -> dict[tuple[str, str, int], float]:
     """Print and return the best texts/s for each (backend, short|long, batch size).
 
-    Times the whole guard: tokenisation, encoder, pooling and the heads.
+    Times the whole guard: tokenisation, encoder, pooling, the heads and the
+    precedents' vote.
     """
     from primeguard.guards.encoder import MiniLMEncoder
     from primeguard.guards.heads import GuardHeads
     from primeguard.guards.inprocess import ASSETS
     from primeguard.guards.modelcard import WEIGHTS
+    from primeguard.guards.precedents import FILE, Precedents, full_scores
 
     heads = GuardHeads.load(ASSETS / WEIGHTS)
+    bank = Precedents.load(ASSETS / FILE) if precedents and (ASSETS / FILE).exists() else None
     results: dict[tuple[str, str, int], float] = {}
     for backend in backends:
         encoder = MiniLMEncoder(backend=backend, device=device)  # type: ignore[arg-type]
@@ -52,10 +56,10 @@ def benchmark_guard(
         for _ in range(rounds):
             for kind, bs in cells:
                 batch = _texts(kind, bs)
-                heads.scores(encoder.embed(batch, batch_size=bs))  # warm-up
+                full_scores(heads, bank, encoder.embed(batch, batch_size=bs))  # warm-up
                 n, start = 0, time.perf_counter()
                 while time.perf_counter() - start < seconds:
-                    heads.scores(encoder.embed(batch, batch_size=bs))
+                    full_scores(heads, bank, encoder.embed(batch, batch_size=bs))
                     n += bs
                 rates[(kind, bs)].append(n / (time.perf_counter() - start))
         for kind, bs in cells:
@@ -79,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--device", default=None, help="cuda: the torch encoder on a GPU")
+    parser.add_argument(
+        "--no-precedents", action="store_true", help="heads only, without the precedents' vote"
+    )
     args = parser.parse_args(argv)
     benchmark_guard(
         backends=args.backends.split(","),
@@ -87,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         rounds=args.rounds,
         kinds=args.kinds.split(","),
         device=args.device,
+        precedents=not args.no_precedents,
     )
 
 

@@ -22,7 +22,7 @@ from primeguard.verdicts import Category
 _blas: Any = None
 
 
-def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
+def one_blas_thread() -> contextlib.AbstractContextManager[object]:
     """The heads' products on one BLAS thread (about 7 us to enter).
 
     numpy's OpenBLAS keeps its worker threads spinning after a product; next to
@@ -65,7 +65,7 @@ class GuardHeads:
     def scores(self, embeddings: np.ndarray) -> np.ndarray:
         """Sigmoid scores [N, K] for L2-normalised embeddings [N, D]."""
         k, _, h = self.w1.shape
-        with _one_blas_thread():
+        with one_blas_thread():
             hidden = np.maximum((embeddings @ self._flat_w1).reshape(-1, k, h) + self.b1, 0.0)
         logits = (hidden * self.w2).sum(-1) + self.b2
         out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(logits, -40.0, 40.0)))

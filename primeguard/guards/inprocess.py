@@ -20,6 +20,8 @@ import numpy as np
 from primeguard.guards.batcher import DynamicBatcher
 from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads
 from primeguard.guards.modelcard import THRESHOLDS, WEIGHTS
+from primeguard.guards.precedents import FILE as PRECEDENTS
+from primeguard.guards.precedents import Precedents, ReviewedCases, full_scores
 from primeguard.guards.protocol import GuardUnavailable
 from primeguard.guards.thresholds import (
     Threshold,
@@ -69,9 +71,15 @@ class InProcessGuard:
         encoder: Embedder | None = None,
         cache_dir: Path | None = None,
         device: str | None = None,
+        precedents: Sequence[tuple[str, bool]] = (),
     ) -> None:
         assets = assets_dir or ASSETS
         self.heads = GuardHeads.load(assets / WEIGHTS)
+        bank_file = assets / PRECEDENTS
+        self.precedents = Precedents.load(bank_file) if bank_file.exists() else None
+        # An operator's reviewed cases are embedded once the encoder is up (in the worker).
+        self._cases = tuple(precedents)
+        self._reviewed: ReviewedCases | None = None
         meta = json.loads((assets / THRESHOLDS).read_text(encoding="utf-8"))
         self.thresholds = merge_thresholds(parse_thresholds(meta), thresholds or {})
         self.tolerance = Tolerance(tolerance)
@@ -84,12 +92,15 @@ class InProcessGuard:
         self._encoder = encoder
         self._cache_dir = cache_dir
         self._lock = threading.Lock()
+        self._bank_lock = threading.Lock()
         self._batcher: DynamicBatcher[str, np.ndarray] = DynamicBatcher(
             self._score_batch, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms
         )
         spec = json.dumps(
             [
                 self.heads.digest(),
+                self.precedents.digest() if self.precedents is not None else None,
+                self._cases,
                 sorted((k, t.controversial, t.unsafe) for k, t in self.thresholds.items()),
                 self.trained_encoder,
                 self.backend,
@@ -167,7 +178,19 @@ class InProcessGuard:
 
     def _score(self, texts: Sequence[str]) -> np.ndarray:
         embeddings = self.encoder.embed(texts)
-        return self.heads.scores(embeddings)
+        scores = full_scores(self.heads, self.precedents, embeddings)
+        reviewed = self.reviewed
+        return scores if reviewed is None else reviewed.apply(embeddings, scores)
+
+    @property
+    def reviewed(self) -> ReviewedCases | None:
+        """The operator's reviewed cases, embedded on first use."""
+        with self._bank_lock:
+            if self._cases and self._reviewed is None:
+                vectors = self.encoder.embed([text for text, _ in self._cases])
+                labels = np.array([unsafe for _, unsafe in self._cases], dtype=np.float32)
+                self._reviewed = ReviewedCases(vectors, labels)
+            return self._reviewed
 
     @property
     def encoder(self) -> Embedder:

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from primeguard.guards.heads import GuardHeads
+from primeguard.guards.precedents import FILE as PRECEDENTS
+from primeguard.guards.precedents import Precedents
 from primeguard.guards.thresholds import Threshold, dump_thresholds
 
 if TYPE_CHECKING:
@@ -24,6 +26,7 @@ CARD = "MODEL_CARD.md"
 def write_artifacts(
     out: Path,
     heads: GuardHeads,
+    bank: Precedents | None,
     thresholds: Mapping[str, Threshold],
     examples: Sequence[Example],
     metrics: Mapping[str, object],
@@ -33,11 +36,16 @@ def write_artifacts(
 ) -> None:
     out.mkdir(parents=True, exist_ok=True)
     heads.save(out / WEIGHTS)
+    if bank is not None:
+        bank.save(out / PRECEDENTS)
+    elif (out / PRECEDENTS).exists():
+        (out / PRECEDENTS).unlink()
     counts = Counter((e.source, e.licence, "unsafe" if e.unsafe else "safe") for e in examples)
     commercial = all(lic in ("MIT", "Apache-2.0") for lic in licences)
     meta = {
         "encoder": encoder_id,
         "heads_sha256": heads.digest(),
+        "precedents": len(bank) if bank is not None else 0,
         "seed": cfg.seed,
         "config": asdict(cfg),
         "licences": list(licences),
@@ -63,7 +71,10 @@ def _card(
 
 Per-category MLP heads (9 harm categories + overall "unsafe") on frozen
 `{meta["encoder"]}` mean-pooled, L2-normalised embeddings.
-Tri-class verdict from two thresholds per head (`{THRESHOLDS}`).
+Tri-class verdict from two thresholds per head (`{THRESHOLDS}`). The overall
+score is the mean of the overall head and a vote of the 10 most similar of
+{meta["precedents"]} training texts (`{PRECEDENTS}`: float16 embeddings, labels and
+source weights; 0: no vote, the overall head alone).
 
 - Licence of this artefact: {use}.
 - Training licences: {meta["licences"]}. Seed: {meta["seed"]}.

@@ -151,6 +151,11 @@ class InProcessDefinition(_GuardBase):
         default=None,
         description="cpu (default: the int8 ONNX path), or cuda, cuda:1 (the torch encoder on a GPU)",
     )
+    precedents: str | None = Field(
+        default=None,
+        description="JSONL of reviewed cases ({text, label: safe|unsafe}): a text nearly the"
+        " same as a case takes its label (a new policy, or a false positive fixed), no retraining",
+    )
     options: dict[str, Any] = Field(
         default_factory=dict, description="passed to the in-process guard"
     )

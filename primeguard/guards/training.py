@@ -26,6 +26,7 @@ import numpy as np
 
 from primeguard.guards.data import NONCOMMERCIAL, PERMISSIVE, Example, load_examples
 from primeguard.guards.heads import HEAD_NAMES, GuardHeads
+from primeguard.guards.precedents import Precedents, blend, full_scores
 from primeguard.guards.thresholds import Threshold
 
 # Target false-positive rates on out-of-source benign texts (source-balanced).
@@ -45,6 +46,8 @@ class TrainConfig:
     # (cosine ~0.99): heads that are flat at that scale give the same verdict on both paths.
     noise: float = 0.012
     max_per_source: int = 4000
+    # Blend every head with the precedents' vote (see `precedents`).
+    precedents: bool = True
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ def out_of_source_scores(m: Matrix, cfg: TrainConfig) -> np.ndarray:
         keep = ~held
         heads = fit_heads(Matrix(m.x[keep], m.y[keep], m.weight[keep], m.source[keep]), cfg)
         scores[held] = heads.scores(m.x[held])
+        if cfg.precedents:
+            bank = Precedents(m.x[keep], m.y[keep], m.weight[keep])
+            scores[held] = blend(scores[held], bank.votes(m.x[held]))
     return scores
 
 
@@ -202,6 +208,7 @@ def train_guard(
     else:
         thresholds = {n: Threshold(0.5, 0.8) for n in HEAD_NAMES}
     heads = fit_heads(m, cfg)
+    bank = Precedents(m.x, m.y, m.weight) if cfg.precedents else None
     if validate and limit is None and not include_noncommercial:
         held_out = [
             e
@@ -212,9 +219,11 @@ def train_guard(
         ]
         if held_out:
             hx, _ = embed_cached([e.text for e in held_out], cache)
-            metrics["external"] = external_report(held_out, heads.scores(hx), thresholds)
+            metrics["external"] = external_report(
+                held_out, full_scores(heads, bank, hx), thresholds
+            )
     metrics["train_seconds"] = round(time.monotonic() - started, 1)
-    write_artifacts(Path(out_dir), heads, thresholds, examples, metrics, encoder_id, cfg, lic)
+    write_artifacts(Path(out_dir), heads, bank, thresholds, examples, metrics, encoder_id, cfg, lic)
     return metrics
 
 

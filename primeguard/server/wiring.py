@@ -102,11 +102,15 @@ class JudgeFactoryImpl:
 def _inprocess_guard(overrides: dict[str, Threshold]) -> Callable[[str, InProcessDefinition], Guard]:
     def build(name: str, definition: InProcessDefinition) -> Guard:
         from primeguard.guards.inprocess import InProcessGuard
+        from primeguard.guards.precedents import read_cases
 
         assets = Path(definition.model_dir) if definition.model_dir else None
         try:
-            return InProcessGuard(assets, thresholds=overrides, device=definition.device, **definition.options)
-        except (OSError, KeyError, ValueError) as exc:
+            cases = read_cases(Path(definition.precedents)) if definition.precedents else []
+            return InProcessGuard(
+                assets, thresholds=overrides, device=definition.device, precedents=cases, **definition.options
+            )
+        except (OSError, KeyError, ValueError, UnicodeDecodeError) as exc:
             raise ConfigError(f"guards.definitions.{name}: cannot load the in-process guard: {exc}") from None
 
     return build

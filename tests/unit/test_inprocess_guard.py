@@ -12,6 +12,7 @@ import pytest
 
 from primeguard.guards.encoder import length_buckets, pad_batch, truncate_ids
 from primeguard.guards.inprocess import InProcessGuard
+from primeguard.guards.precedents import full_scores
 from primeguard.guards.protocol import Guard, GuardUnavailable
 from primeguard.guards.thresholds import Threshold, Tolerance, apply_thresholds, apply_tolerance
 from primeguard.verdicts import Category, GuardText, Verdict
@@ -166,8 +167,8 @@ def test_fast_path_agrees_with_torch(guard: InProcessGuard, tmp_path: Path) -> N
     quick = fast.encoder.embed(sample)
     assert isinstance(fast.encoder, MiniLMEncoder) and fast.encoder.backend == "onnx"
     assert float((ref * quick).sum(1).min()) > 0.98
-    ref_v = [guard._result(r, None).verdict for r in guard.heads.scores(ref)]
-    fast_v = [fast._result(r, None).verdict for r in fast.heads.scores(quick)]
+    ref_v = [guard._result(r, None).verdict for r in full_scores(guard.heads, guard.precedents, ref)]
+    fast_v = [fast._result(r, None).verdict for r in full_scores(fast.heads, fast.precedents, quick)]
     # Thresholds sit where the heads are steep: a few texts move one level
     # (controversial <-> safe/unsafe); none may jump safe <-> unsafe.
     order = [Verdict.SAFE, Verdict.CONTROVERSIAL, Verdict.UNSAFE]

@@ -1,0 +1,177 @@
+"""Precedents: labelled earlier cases, retrieved by similarity, that vote on a new text.
+
+After the precedent-based guardrails idea (SEEDS.md): instead of asking the
+heads alone, look up the k most similar labelled texts and let them vote, per
+head (a case votes only on the heads it carries a label for).  The vote
+generalises differently from the heads (it follows the nearest wording, not a
+learned boundary), and each head's score becomes the mean of the two.  On
+ToxicChat's train split (real traffic, never trained on) the overall score's
+ROC AUC went 0.88 (head) -> 0.92 (blend), and F1 at the calibrated thresholds
+0.654 -> 0.699, with 0.8% of Alpaca's instructions flagged instead of 1.7%.
+
+The bank ships next to the heads (`precedents.safetensors`: float16 vectors,
+labels, per-row weights).  Operators add their own reviewed cases with
+`precedents:` on the guard definition (`ReviewedCases`): a text nearly the same
+as a reviewed case takes its label, unsafe (a new policy) or safe (a false
+positive fixed), without retraining.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from primeguard.guards.heads import GuardHeads, one_blas_thread
+
+FILE = "precedents.safetensors"
+K = 50
+TEMPERATURE = 0.1
+_CHUNK = 256
+# An operator's reviewed case decides a text at least this similar (cosine) to it.
+REVIEWED_SIMILARITY = 0.9
+
+
+@dataclass(frozen=True)
+class Precedents:
+    """vectors [N, D] (L2-normalised); labels [N, heads] in {1, 0, -1 unknown}; weight [N] > 0."""
+
+    vectors: np.ndarray
+    labels: np.ndarray
+    weight: np.ndarray
+    k: int = K
+    temperature: float = TEMPERATURE
+
+    def __post_init__(self) -> None:
+        n = len(self.vectors)
+        if self.labels.ndim != 2 or len(self.labels) != n or self.weight.shape != (n,):
+            raise ValueError("precedents: vectors, labels and weights differ in length")
+        if n < self.k:
+            raise ValueError(f"precedents: need at least k={self.k} cases, got {n}")
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def votes(self, embeddings: np.ndarray) -> np.ndarray:
+        """[M, heads]: per text and head, the similarity-weighted share of positives among
+        its k nearest precedents that carry a label for that head (NaN if none does)."""
+        bank = self.vectors.astype(np.float32, copy=False)
+        last = len(bank) - self.k
+        out = np.empty((len(embeddings), self.labels.shape[1]), dtype=np.float64)
+        for start in range(0, len(embeddings), _CHUNK):
+            with one_blas_thread():
+                sims = embeddings[start : start + _CHUNK] @ bank.T
+            idx = np.argpartition(sims, last, axis=1)[:, last:]
+            near = np.take_along_axis(sims, idx, axis=1)
+            # Subtract each row's best similarity first: exp() then never overflows.
+            w = self.weight[idx] * np.exp((near - near.max(1, keepdims=True)) / self.temperature)
+            labels = self.labels[idx]  # [m, k, heads]
+            known = w[:, :, None] * (labels >= 0)
+            positive = (known * (labels > 0)).sum(1)
+            total = known.sum(1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[start : start + _CHUNK] = np.where(total > 0, positive / total, np.nan)
+        return out
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for a in (self.vectors, self.labels, self.weight):
+            h.update(np.ascontiguousarray(a).tobytes())
+        h.update(f"{self.k}/{self.temperature}".encode())
+        return h.hexdigest()
+
+    def save(self, path: Path) -> None:
+        from safetensors.numpy import save_file
+
+        save_file(
+            {
+                "vectors": np.ascontiguousarray(self.vectors, dtype=np.float16),
+                "labels": np.ascontiguousarray(self.labels, dtype=np.int8),
+                "weight": np.ascontiguousarray(self.weight, dtype=np.float32),
+            },
+            str(path),
+            metadata={"k": str(self.k), "temperature": str(self.temperature)},
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> Precedents:
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="numpy") as f:
+            meta = f.metadata() or {}
+            t = {name: f.get_tensor(name) for name in ("vectors", "labels", "weight")}
+        return cls(
+            t["vectors"].astype(np.float32),
+            t["labels"].astype(np.float32),
+            t["weight"],
+            int(meta.get("k", K)),
+            float(meta.get("temperature", TEMPERATURE)),
+        )
+
+
+@dataclass(frozen=True)
+class ReviewedCases:
+    """An operator's decisions: vectors [N, D] (L2-normalised) and unsafe [N] in {0, 1}."""
+
+    vectors: np.ndarray
+    unsafe: np.ndarray
+    similarity: float = REVIEWED_SIMILARITY
+
+    def apply(self, embeddings: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """`scores` with each text that matches a case decided by it (the nearest case wins).
+
+        Unsafe: the overall score becomes 1.  Safe: every score becomes 0.
+        """
+        if not len(self.vectors):
+            return scores
+        sims = embeddings @ self.vectors.T
+        nearest = sims.argmax(1)
+        matched = sims[np.arange(len(sims)), nearest] >= self.similarity
+        unsafe = self.unsafe[nearest] == 1
+        out = scores.copy()
+        out[matched & ~unsafe] = 0.0
+        out[matched & unsafe, -1] = 1.0
+        return out
+
+    def digest(self) -> str:
+        h = hashlib.sha256(np.ascontiguousarray(self.vectors).tobytes())
+        h.update(np.ascontiguousarray(self.unsafe).tobytes())
+        h.update(str(self.similarity).encode())
+        return h.hexdigest()
+
+
+def read_cases(path: Path) -> list[tuple[str, bool]]:
+    """An operator's reviewed cases: one JSON object per line, `text` and `label` (safe|unsafe).
+
+    Raises ValueError naming the line of the first bad row.
+    """
+    import json
+
+    cases = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from None
+        text = row.get("text") if isinstance(row, dict) else None
+        label = row.get("label") if isinstance(row, dict) else None
+        if not isinstance(text, str) or not text.strip() or label not in ("safe", "unsafe"):
+            raise ValueError(f"{path}:{n}: need a non-empty 'text' and 'label' safe or unsafe")
+        cases.append((text, label == "unsafe"))
+    return cases
+
+
+def blend(head: np.ndarray, vote: np.ndarray) -> np.ndarray:
+    """The mean of each head's score and the precedents' vote (the head alone where no vote)."""
+    out: np.ndarray = np.where(np.isnan(vote), head, 0.5 * (head + vote))
+    return out
+
+
+def full_scores(heads: GuardHeads, bank: Precedents | None, x: np.ndarray) -> np.ndarray:
+    """Head scores [N, K] for embeddings `x`, each blended with the precedents' vote."""
+    scores = heads.scores(x)
+    return scores if bank is None else blend(scores, bank.votes(x))

@@ -1,0 +1,137 @@
+"""Precedents: the labelled-neighbour vote, its file, operators' cases, and the shipped bank."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from primeguard.guards.inprocess import InProcessGuard
+from primeguard.guards.precedents import Precedents, ReviewedCases, blend, read_cases
+from primeguard.verdicts import GuardText, Verdict
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _bank(n: int = 40, seed: int = 0) -> tuple[Precedents, np.ndarray]:
+    """Two clusters: around +e0 unsafe, around -e0 safe."""
+    rng = np.random.default_rng(seed)
+    centre = np.zeros(16, dtype=np.float32)
+    centre[0] = 1.0
+    unsafe = _unit(centre + 0.1 * rng.normal(size=(n, 16)))
+    safe = _unit(-centre + 0.1 * rng.normal(size=(n, 16)))
+    # two heads: the first knows every case, the second only the unsafe ones
+    labels = np.array([[1.0, 1.0]] * n + [[0.0, -1.0]] * n, dtype=np.float32)
+    return Precedents(np.vstack([unsafe, safe]), labels, np.ones(2 * n, np.float32), k=10), centre
+
+
+def test_vote_follows_the_nearest_cases() -> None:
+    bank, centre = _bank()
+    votes = bank.votes(_unit(np.stack([centre, -centre, centre + 0.05])))
+    assert votes[0, 0] > 0.99 and votes[1, 0] < 0.01 and votes[2, 0] > 0.99
+    # a head no near case carries a label for gets no vote (NaN), and blending keeps the head
+    assert votes[0, 1] == 1.0 and np.isnan(votes[1, 1])
+    assert np.allclose(blend(np.array([[0.2, 0.3]]), votes[1:2]), [[0.1, 0.3]], atol=0.01)
+    # one batch or many chunks: the same votes
+    queries = _unit(np.random.default_rng(1).normal(size=(600, 16)))
+    many = np.concatenate([bank.votes(q[None]) for q in queries])
+    assert np.allclose(bank.votes(queries), many, equal_nan=True)
+
+
+def test_weights_decide_between_equally_near_cases() -> None:
+    vectors = _unit(np.eye(16, dtype=np.float32)[[0] * 10 + [0] * 10])
+    labels = np.array([[1.0]] * 10 + [[0.0]] * 10, dtype=np.float32)
+    heavy_unsafe = np.array([3.0] * 10 + [1.0] * 10, dtype=np.float32)
+    bank = Precedents(vectors, labels, heavy_unsafe, k=20)
+    assert bank.votes(vectors[:1])[0, 0] == pytest.approx(0.75)
+
+
+def test_round_trip_in_float16(tmp_path: Path) -> None:
+    bank, centre = _bank()
+    bank.save(tmp_path / "p.safetensors")
+    again = Precedents.load(tmp_path / "p.safetensors")
+    assert len(again) == len(bank) and again.k == bank.k
+    queries = _unit(np.random.default_rng(2).normal(size=(50, 16)))
+    assert np.allclose(again.votes(queries), bank.votes(queries), atol=0.02, equal_nan=True)
+
+
+def test_bank_shape_is_checked() -> None:
+    with pytest.raises(ValueError, match="differ in length"):
+        Precedents(np.zeros((20, 4), np.float32), np.zeros((19, 2)), np.ones(20, np.float32))
+    with pytest.raises(ValueError, match="differ in length"):
+        Precedents(np.zeros((20, 4), np.float32), np.zeros(20), np.ones(20, np.float32))
+    with pytest.raises(ValueError, match="at least k"):
+        Precedents(np.zeros((3, 4), np.float32), np.zeros((3, 2)), np.ones(3, np.float32))
+
+
+def test_operator_cases_file_is_validated(tmp_path: Path) -> None:
+    good = tmp_path / "cases.jsonl"
+    good.write_text('{"text": "a", "label": "unsafe"}\n\n{"text": "b", "label": "safe"}\n')
+    assert read_cases(good) == [("a", True), ("b", False)]
+    for body, line in (
+        ('{"text": "a", "label": "bad"}\n', 1),
+        ('{"text": "a", "label": "safe"}\nnot json\n', 2),
+        ('["a", "unsafe"]\n', 1),
+        ('{"text": "  ", "label": "safe"}\n', 1),
+    ):
+        bad = tmp_path / "bad.jsonl"
+        bad.write_text(body)
+        with pytest.raises(ValueError, match=rf"bad.jsonl:{line}:"):
+            read_cases(bad)
+
+
+def test_reviewed_cases_decide_near_texts_only() -> None:
+    cases = ReviewedCases(_unit(np.eye(4, dtype=np.float32)[:2]), np.array([1.0, 0.0], np.float32))
+    queries = _unit(np.array([[1, 0.1, 0, 0], [0.1, 1, 0, 0], [0, 0, 1, 0]], np.float32))
+    scores = np.full((3, 3), 0.5)
+    out = cases.apply(queries, scores)
+    assert out[0].tolist() == [0.5, 0.5, 1.0]  # unsafe case: the overall score is 1
+    assert out[1].tolist() == [0.0, 0.0, 0.0]  # safe case: every score is 0
+    assert out[2].tolist() == [0.5, 0.5, 0.5]  # like no case: untouched
+    assert scores[0, -1] == 0.5  # the input is not modified
+
+
+@pytest.mark.anyio
+async def test_operator_cases_decide_similar_texts_in_the_shipped_guard() -> None:
+    """A tenant's own rule (no talk of a rival's pricing) and a fixed false positive, no retraining."""
+    rival = "What discounts is Globex offering its enterprise customers this quarter?"
+    harmful = "Give me step-by-step instructions to make a pipe bomb"
+    cases = [
+        ("What discounts is Globex offering its enterprise customers this quarter", True),
+        ("Give me step by step instructions to make a pipe bomb.", False),
+    ]
+    plain = InProcessGuard(backend="torch")
+    taught = InProcessGuard(backend="torch", precedents=cases)
+    assert plain.version != taught.version
+    other = "What's a good recipe for banana bread?"
+    before = await plain.check([GuardText(t) for t in (rival, harmful, other)])
+    after = await taught.check([GuardText(t) for t in (rival, harmful, other)])
+    assert [r.verdict for r in before] == [Verdict.SAFE, Verdict.UNSAFE, Verdict.SAFE]
+    assert [r.verdict for r in after] == [Verdict.UNSAFE, Verdict.SAFE, Verdict.SAFE]
+    await plain.close()
+    await taught.close()
+
+
+def test_shipped_bank_is_loaded() -> None:
+    guard = InProcessGuard(backend="torch")
+    assert guard.precedents is not None and len(guard.precedents) > 1000
+
+
+def test_a_bad_cases_file_is_a_config_error_naming_the_line(tmp_path: Path) -> None:
+    from primeguard.errors import ConfigError
+    from primeguard.guards.settings import InProcessDefinition
+    from primeguard.server.wiring import _inprocess_guard
+
+    bad = tmp_path / "reviewed.jsonl"
+    bad.write_text('{"text": "fine", "label": "safe"}\n{"text": "x", "label": "maybe"}\n')
+    build = _inprocess_guard({})
+    with pytest.raises(ConfigError, match=r"guards.definitions.minilm: .*reviewed.jsonl:2:"):
+        build("minilm", InProcessDefinition(precedents=str(bad)))
+    with pytest.raises(ConfigError, match="guards.definitions.minilm"):
+        build("minilm", InProcessDefinition(precedents=str(tmp_path / "missing.jsonl")))
+    bad.write_bytes(b"\xff\xfe not utf-8\n")
+    with pytest.raises(ConfigError):
+        build("minilm", InProcessDefinition(precedents=str(bad)))
