@@ -57,7 +57,9 @@ def test_synthetic_twins_never_disagree_and_share_wrappers() -> None:
     stories = [e for e in examples if e.text.startswith("Write a story where")]
     assert {e.unsafe for e in stories} == {True, False}
     toxic = [e for e in examples if e.source.startswith("primeguard/unsafe-toxic")]
-    assert all(e.targets.count(1) >= 1 for e in toxic)
+    # each names its categories, but disinformation: unsafe overall, every category unknown
+    assert all(e.targets.count(1) >= 1 or set(e.targets) == {-1} for e in toxic)
+    assert any("Holocaust never happened" in e.text and set(e.targets) == {-1} for e in toxic)
 
 
 def _tiny(seed: int = 0, n: int = 300) -> Matrix:
