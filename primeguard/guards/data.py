@@ -220,40 +220,27 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
     one family (say, "games") while the others still teach the heads.
     """
     safe = category_targets(False, set(), True)
+    benign = {
+        "benign-sensitive": benign_sensitive,
+        "benign-chat": benign_chat,
+        "benign-traffic": benign_traffic,
+        "benign-tasks": benign_tasks,
+    }
+    unsafe = {"unsafe-synthetic": unsafe_requests, "unsafe-toxic": toxic_content}
     out = [
-        Example(t, False, safe, f"primeguard/benign-sensitive/{f}", SYNTHETIC_LICENCE)
-        for f, t in benign_sensitive(seed)
-    ]
-    out += [
-        Example(t, False, safe, f"primeguard/benign-chat/{f}", SYNTHETIC_LICENCE)
-        for f, t in benign_chat(seed)
-    ]
-    out += [
-        Example(t, False, safe, f"primeguard/benign-traffic/{f}", SYNTHETIC_LICENCE)
-        for f, t in benign_traffic(seed)
-    ]
-    out += [
-        Example(t, False, safe, f"primeguard/benign-tasks/{f}", SYNTHETIC_LICENCE)
-        for f, t in benign_tasks(seed)
+        Example(t, False, safe, f"primeguard/{name}/{f}", SYNTHETIC_LICENCE)
+        for name, make in benign.items()
+        for f, t in make(seed)
     ]
     out += [
         Example(
             t,
             True,
             category_targets(True, set(cats), True),
-            f"primeguard/unsafe-synthetic/{f}",
+            f"primeguard/{name}/{f}",
             SYNTHETIC_LICENCE,
         )
-        for f, t, cats in unsafe_requests(seed)
-    ]
-    out += [
-        Example(
-            t,
-            True,
-            category_targets(True, set(cats), True),
-            f"primeguard/unsafe-toxic/{f}",
-            SYNTHETIC_LICENCE,
-        )
-        for f, t, cats in toxic_content(seed)
+        for name, make_unsafe in unsafe.items()
+        for f, t, cats in make_unsafe(seed)
     ]
     return out
