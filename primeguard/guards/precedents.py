@@ -127,7 +127,8 @@ class ReviewedCases:
         """
         if not len(self.vectors):
             return scores
-        sims = embeddings @ self.vectors.T
+        with one_blas_thread():
+            sims = embeddings @ self.vectors.T
         nearest = sims.argmax(1)
         matched = sims[np.arange(len(sims)), nearest] >= self.similarity
         unsafe = self.unsafe[nearest] == 1
