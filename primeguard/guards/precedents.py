@@ -19,6 +19,7 @@ positive fixed), without retraining.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ FILE = "precedents.safetensors"
 K = 50
 TEMPERATURE = 0.1
 _CHUNK = 256
+_BLOCK = 64
 # An operator's reviewed case decides a text at least this similar (cosine) to it.
 REVIEWED_SIMILARITY = 0.9
 
@@ -58,13 +60,11 @@ class Precedents:
     def votes(self, embeddings: np.ndarray) -> np.ndarray:
         """[M, heads]: per text and head, the similarity-weighted share of positives among
         its k nearest precedents that carry a label for that head (NaN if none does)."""
-        bank = self.vectors.astype(np.float32, copy=False)
-        last = len(bank) - self.k
         out = np.empty((len(embeddings), self.labels.shape[1]), dtype=np.float64)
         for start in range(0, len(embeddings), _CHUNK):
             with one_blas_thread():
-                sims = embeddings[start : start + _CHUNK] @ bank.T
-            idx = np.argpartition(sims, last, axis=1)[:, last:]
+                sims = embeddings[start : start + _CHUNK] @ self._blocked.T
+            idx = self._top_k(sims)
             near = np.take_along_axis(sims, idx, axis=1)
             # Subtract each row's best similarity first: exp() then never overflows.
             w = self.weight[idx] * np.exp((near - near.max(1, keepdims=True)) / self.temperature)
@@ -75,6 +75,32 @@ class Precedents:
             with np.errstate(invalid="ignore", divide="ignore"):
                 out[start : start + _CHUNK] = np.where(total > 0, positive / total, np.nan)
         return out
+
+    @functools.cached_property
+    def _blocked(self) -> np.ndarray:
+        """The vectors in float32, padded with zero rows to whole blocks of `_BLOCK`."""
+        pad = -len(self.vectors) % _BLOCK
+        vectors = self.vectors.astype(np.float32)
+        return np.vstack([vectors, np.zeros((pad, vectors.shape[1]), np.float32)])
+
+    def _top_k(self, sims: np.ndarray) -> np.ndarray:
+        """Column indices of each row's k largest similarities (any order).
+
+        A full argpartition over every column costs twice the product itself.  The k
+        largest values lie in the k blocks with the largest maxima (a value outside
+        them would have k larger block maxima above it), so partition the block
+        maxima first, then only those blocks' columns: the same answer, ~4x faster.
+        """
+        n, k = len(self.vectors), self.k
+        sims[:, n:] = -np.inf  # padding never wins
+        m, blocks = len(sims), sims.shape[1] // _BLOCK
+        if blocks <= 2 * k:
+            return np.argpartition(sims[:, :n], n - k, axis=1)[:, n - k :]
+        best = sims.reshape(m, blocks, _BLOCK).max(-1)
+        top = np.argpartition(best, blocks - k, axis=1)[:, blocks - k :]
+        cols = (top[:, :, None] * _BLOCK + np.arange(_BLOCK)).reshape(m, -1)
+        within = np.argpartition(np.take_along_axis(sims, cols, 1), cols.shape[1] - k, axis=1)
+        return np.take_along_axis(cols, within[:, cols.shape[1] - k :], 1)
 
     def digest(self) -> str:
         h = hashlib.sha256()

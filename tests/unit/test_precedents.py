@@ -41,6 +41,20 @@ def test_vote_follows_the_nearest_cases() -> None:
     assert np.allclose(bank.votes(queries), many, equal_nan=True)
 
 
+def test_blocked_top_k_is_the_exact_top_k() -> None:
+    """Large banks search block maxima first; the neighbours must be exactly the k nearest."""
+    rng = np.random.default_rng(5)
+    vectors = _unit(rng.normal(size=(3001, 16)))  # not a whole number of blocks
+    labels = rng.integers(-1, 2, size=(3001, 3)).astype(np.float32)
+    bank = Precedents(vectors, labels, rng.uniform(0.5, 2, 3001).astype(np.float32), k=10)
+    queries = _unit(rng.normal(size=(40, 16)))
+    sims = queries @ vectors.T
+    plain = np.sort(np.argpartition(sims, 3001 - 10, axis=1)[:, -10:], 1)
+    padded = queries @ bank._blocked.T
+    assert padded.shape[1] % 64 == 0 and padded.shape[1] // 64 > 2 * bank.k
+    assert (np.sort(bank._top_k(padded), 1) == plain).all()
+
+
 def test_weights_decide_between_equally_near_cases() -> None:
     vectors = _unit(np.eye(16, dtype=np.float32)[[0] * 10 + [0] * 10])
     labels = np.array([[1.0]] * 10 + [[0.0]] * 10, dtype=np.float32)
