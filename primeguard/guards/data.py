@@ -18,8 +18,10 @@ from pathlib import Path
 
 from primeguard.guards.synthetic import (
     SYNTHETIC_LICENCE,
+    abusive_statements,
     benign_chat,
     benign_sensitive,
+    benign_statements,
     benign_tasks,
     benign_traffic,
     toxic_content,
@@ -225,8 +227,13 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "benign-chat": benign_chat,
         "benign-traffic": benign_traffic,
         "benign-tasks": benign_tasks,
+        "benign-statements": benign_statements,
     }
-    unsafe = {"unsafe-synthetic": unsafe_requests, "unsafe-toxic": toxic_content}
+    unsafe = {
+        "unsafe-synthetic": unsafe_requests,
+        "unsafe-toxic": toxic_content,
+        "unsafe-statements": abusive_statements,
+    }
     out = [
         Example(t, False, safe, f"primeguard/{name}/{f}", SYNTHETIC_LICENCE)
         for name, make in benign.items()

@@ -15,6 +15,9 @@ rows look nothing like real traffic.  These generators fill the gap:
   how-tos with alarming verbs, text tasks over crime news, quizzes;
 * `toxic_content`: their unsafe twins (insults, threats, hateful jokes,
   explicit stories and personas, self-harm ideation) in the same wrappers;
+* `benign_statements` / `abusive_statements`: posts and messages rather than
+  requests (compliments and insults, facts about groups and hateful claims,
+  sports talk and threats, low moods and self-harm, romance and explicit text);
 * `unsafe_requests`: category positives where the public sets are thin
   (self-harm, sexual content involving minors, CBRN and explosives, privacy,
   threats and hate statements), phrased like the benign sets.
@@ -27,6 +30,7 @@ from __future__ import annotations
 from primeguard.guards.synthetic_chat import benign_chat
 from primeguard.guards.synthetic_sensitive import benign_sensitive
 from primeguard.guards.synthetic_slots import expand, sample
+from primeguard.guards.synthetic_statements import abusive_statements, benign_statements
 from primeguard.guards.synthetic_tasks import benign_tasks
 from primeguard.guards.synthetic_toxic import toxic_content
 from primeguard.guards.synthetic_traffic import benign_traffic
@@ -36,8 +40,10 @@ SYNTHETIC_LICENCE = "Apache-2.0"
 
 __all__ = [
     "SYNTHETIC_LICENCE",
+    "abusive_statements",
     "benign_chat",
     "benign_sensitive",
+    "benign_statements",
     "benign_tasks",
     "benign_traffic",
     "expand",

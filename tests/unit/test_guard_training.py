@@ -53,6 +53,7 @@ def test_synthetic_twins_never_disagree_and_share_wrappers() -> None:
     assert [t for t, seen in labels.items() if len(seen) > 1] == []
     sources = {e.source.rsplit("/", 1)[0] for e in examples}
     assert {"primeguard/benign-traffic", "primeguard/benign-tasks"} <= sources
+    assert {"primeguard/benign-statements", "primeguard/unsafe-statements"} <= sources
     assert "primeguard/unsafe-toxic" in sources
     stories = [e for e in examples if e.text.startswith("Write a story where")]
     assert {e.unsafe for e in stories} == {True, False}
