@@ -11,35 +11,53 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
 from primeguard.verdicts import Category
 
 _blas: Any = None
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limit: Any = None
 
 
-def one_blas_thread() -> contextlib.AbstractContextManager[object]:
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
     """The heads' products on one BLAS thread (about 7 us to enter).
 
     numpy's OpenBLAS keeps its worker threads spinning after a product; next to
     onnxruntime's intra-op threads on the same cores they cost the encoder ~30%
     of its throughput, for products too small to gain from threads at all.
+    threadpoolctl's limits are process-wide, so overlapping users (the batcher's
+    worker and a blocking `score_texts` caller) share one: the first in sets it,
+    the last out restores it.
     """
-    global _blas
-    try:
-        if _blas is None:
-            from threadpoolctl import ThreadpoolController
+    global _blas, _blas_users, _blas_limit
+    with _blas_lock:
+        if _blas_users == 0:
+            try:
+                if _blas is None:
+                    from threadpoolctl import ThreadpoolController
 
-            _blas = ThreadpoolController()
-        return cast(
-            contextlib.AbstractContextManager[object], _blas.limit(limits=1, user_api="blas")
-        )
-    except ImportError:
-        return contextlib.nullcontext()
+                    _blas = ThreadpoolController()
+                _blas_limit = _blas.limit(limits=1, user_api="blas")
+            except ImportError:
+                _blas_limit = None
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0 and _blas_limit is not None:
+                _blas_limit.restore_original_limits()
+                _blas_limit = None
 
 
 OVERALL = "unsafe"

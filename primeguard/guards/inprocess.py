@@ -77,6 +77,8 @@ class InProcessGuard:
         self.heads = GuardHeads.load(assets / WEIGHTS)
         bank_file = assets / PRECEDENTS
         self.precedents = Precedents.load(bank_file) if bank_file.exists() else None
+        if self.precedents is not None:
+            self.precedents.check_fits(self.heads.w1.shape[1], len(HEAD_NAMES))
         # An operator's reviewed cases are embedded once the encoder is up (in the worker).
         self._cases = tuple(precedents)
         self._reviewed: ReviewedCases | None = None

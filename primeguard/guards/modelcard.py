@@ -46,6 +46,8 @@ def write_artifacts(
         "encoder": encoder_id,
         "heads_sha256": heads.digest(),
         "precedents": len(bank) if bank is not None else 0,
+        "precedents_k": bank.k if bank is not None else 0,
+        "precedents_sha256": bank.digest() if bank is not None else None,
         "seed": cfg.seed,
         "config": asdict(cfg),
         "licences": list(licences),
@@ -71,10 +73,10 @@ def _card(
 
 Per-category MLP heads (9 harm categories + overall "unsafe") on frozen
 `{meta["encoder"]}` mean-pooled, L2-normalised embeddings.
-Tri-class verdict from two thresholds per head (`{THRESHOLDS}`). The overall
-score is the mean of the overall head and a vote of the 10 most similar of
-{meta["precedents"]} training texts (`{PRECEDENTS}`: float16 embeddings, labels and
-source weights; 0: no vote, the overall head alone).
+Tri-class verdict from two thresholds per head (`{THRESHOLDS}`). Each head's
+score is the mean of the head and a vote of the {meta["precedents_k"]} most similar of
+{meta["precedents"]} labelled training texts (`{PRECEDENTS}`: float16 embeddings,
+labels and source weights; sha256 `{meta["precedents_sha256"]}`; 0 texts: heads alone).
 
 - Licence of this artefact: {use}.
 - Training licences: {meta["licences"]}. Seed: {meta["seed"]}.

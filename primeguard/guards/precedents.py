@@ -49,10 +49,24 @@ class Precedents:
 
     def __post_init__(self) -> None:
         n = len(self.vectors)
-        if self.labels.ndim != 2 or len(self.labels) != n or self.weight.shape != (n,):
+        if self.vectors.ndim != 2 or self.labels.ndim != 2:
+            raise ValueError("precedents: vectors and labels must be matrices")
+        if len(self.labels) != n or self.weight.shape != (n,):
             raise ValueError("precedents: vectors, labels and weights differ in length")
+        if self.k < 1 or not self.temperature > 0:
+            raise ValueError(f"precedents: need k >= 1 and temperature > 0, got {self.k}, {self.temperature}")
+        if not (np.isfinite(self.weight).all() and (self.weight > 0).all()):
+            raise ValueError("precedents: weights must be finite and positive")
         if n < self.k:
             raise ValueError(f"precedents: need at least k={self.k} cases, got {n}")
+
+    def check_fits(self, dims: int, heads: int) -> None:
+        """Raise ValueError unless the bank is for `dims`-d embeddings and `heads` heads."""
+        if self.vectors.shape[1] != dims or self.labels.shape[1] != heads:
+            raise ValueError(
+                f"precedents: bank of {self.vectors.shape[1]}-d vectors with {self.labels.shape[1]}"
+                f" labels does not fit {dims}-d embeddings and {heads} heads"
+            )
 
     def __len__(self) -> int:
         return len(self.vectors)
@@ -124,18 +138,22 @@ class Precedents:
 
     @classmethod
     def load(cls, path: Path) -> Precedents:
-        from safetensors import safe_open
+        """Read a bank; any problem with the file is a ValueError naming it."""
+        from safetensors import SafetensorError, safe_open
 
-        with safe_open(str(path), framework="numpy") as f:
-            meta = f.metadata() or {}
-            t = {name: f.get_tensor(name) for name in ("vectors", "labels", "weight")}
-        return cls(
-            t["vectors"].astype(np.float32),
-            t["labels"].astype(np.float32),
-            t["weight"],
-            int(meta.get("k", K)),
-            float(meta.get("temperature", TEMPERATURE)),
-        )
+        try:
+            with safe_open(str(path), framework="numpy") as f:
+                meta = f.metadata() or {}
+                t = {name: f.get_tensor(name) for name in ("vectors", "labels", "weight")}
+            return cls(
+                t["vectors"].astype(np.float32),
+                t["labels"].astype(np.float32),
+                t["weight"].astype(np.float32),
+                int(meta.get("k", K)),
+                float(meta.get("temperature", TEMPERATURE)),
+            )
+        except (SafetensorError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: not a precedent bank ({exc})") from None
 
 
 @dataclass(frozen=True)
@@ -173,24 +191,31 @@ class ReviewedCases:
 def read_cases(path: Path) -> list[tuple[str, bool]]:
     """An operator's reviewed cases: one JSON object per line, `text` and `label` (safe|unsafe).
 
-    Raises ValueError naming the line of the first bad row.
+    Raises ValueError naming the line of the first bad row (and OSError if unreadable).
     """
     import json
 
-    cases = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    cases: dict[str, bool] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from None
+        except (json.JSONDecodeError, RecursionError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            raise ValueError(f"{path}:{n}: not JSON ({reason})") from None
         text = row.get("text") if isinstance(row, dict) else None
         label = row.get("label") if isinstance(row, dict) else None
         if not isinstance(text, str) or not text.strip() or label not in ("safe", "unsafe"):
             raise ValueError(f"{path}:{n}: need a non-empty 'text' and 'label' safe or unsafe")
-        cases.append((text, label == "unsafe"))
-    return cases
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"{path}:{n}: 'text' is not valid Unicode (a lone surrogate)") from None
+        if cases.get(text, label == "unsafe") != (label == "unsafe"):
+            raise ValueError(f"{path}:{n}: the same text is labelled both safe and unsafe")
+        cases[text] = label == "unsafe"
+    return list(cases.items())
 
 
 def blend(head: np.ndarray, vote: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -159,6 +160,27 @@ class InProcessDefinition(_GuardBase):
     options: dict[str, Any] = Field(
         default_factory=dict, description="passed to the in-process guard"
     )
+
+    @field_validator("precedents")
+    @classmethod
+    def _readable_cases(cls, v: str | None) -> str | None:
+        """Read once here, so check-config catches a bad file (the guard reads it again)."""
+        if v is not None:
+            from primeguard.guards.precedents import read_cases
+
+            try:
+                read_cases(Path(v))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"cannot read {v}: {exc}") from None
+        return v
+
+    @field_validator("options")
+    @classmethod
+    def _no_shadowed_options(cls, v: dict[str, Any]) -> dict[str, Any]:
+        taken = sorted(set(v) & {"assets_dir", "thresholds", "device", "precedents"})
+        if taken:
+            raise ValueError(f"set {', '.join(taken)} as keys of the definition, not in options")
+        return v
 
 
 class _ServedBase(_GuardBase):

@@ -26,7 +26,7 @@ import numpy as np
 
 from primeguard.guards.data import NONCOMMERCIAL, PERMISSIVE, Example, load_examples
 from primeguard.guards.heads import HEAD_NAMES, GuardHeads
-from primeguard.guards.precedents import Precedents, blend, full_scores
+from primeguard.guards.precedents import K, Precedents, blend, full_scores
 from primeguard.guards.thresholds import Threshold
 
 # Target false-positive rates on out-of-source benign texts (source-balanced).
@@ -124,7 +124,7 @@ def out_of_source_scores(m: Matrix, cfg: TrainConfig) -> np.ndarray:
         heads = fit_heads(Matrix(m.x[keep], m.y[keep], m.weight[keep], m.source[keep]), cfg)
         scores[held] = heads.scores(m.x[held])
         if cfg.precedents:
-            bank = Precedents(m.x[keep], m.y[keep], m.weight[keep])
+            bank = Precedents(m.x[keep], m.y[keep], m.weight[keep], k=min(K, int(keep.sum())))
             scores[held] = blend(scores[held], bank.votes(m.x[held]))
     return scores
 
@@ -208,7 +208,7 @@ def train_guard(
     else:
         thresholds = {n: Threshold(0.5, 0.8) for n in HEAD_NAMES}
     heads = fit_heads(m, cfg)
-    bank = Precedents(m.x, m.y, m.weight) if cfg.precedents else None
+    bank = Precedents(m.x, m.y, m.weight, k=min(K, len(m.x))) if cfg.precedents else None
     if validate and limit is None and not include_noncommercial:
         held_out = [
             e

@@ -110,7 +110,7 @@ def _inprocess_guard(overrides: dict[str, Threshold]) -> Callable[[str, InProces
             return InProcessGuard(
                 assets, thresholds=overrides, device=definition.device, precedents=cases, **definition.options
             )
-        except (OSError, KeyError, ValueError, UnicodeDecodeError) as exc:
+        except (OSError, KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
             raise ConfigError(f"guards.definitions.{name}: cannot load the in-process guard: {exc}") from None
 
     return build

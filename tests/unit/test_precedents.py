@@ -64,7 +64,7 @@ def test_weights_decide_between_equally_near_cases() -> None:
 
 
 def test_round_trip_in_float16(tmp_path: Path) -> None:
-    bank, centre = _bank()
+    bank, _ = _bank()
     bank.save(tmp_path / "p.safetensors")
     again = Precedents.load(tmp_path / "p.safetensors")
     assert len(again) == len(bank) and again.k == bank.k
@@ -75,8 +75,15 @@ def test_round_trip_in_float16(tmp_path: Path) -> None:
 def test_bank_shape_is_checked() -> None:
     with pytest.raises(ValueError, match="differ in length"):
         Precedents(np.zeros((20, 4), np.float32), np.zeros((19, 2)), np.ones(20, np.float32))
-    with pytest.raises(ValueError, match="differ in length"):
+    with pytest.raises(ValueError, match="must be matrices"):
         Precedents(np.zeros((20, 4), np.float32), np.zeros(20), np.ones(20, np.float32))
+    good = (np.zeros((20, 4), np.float32), np.zeros((20, 2)))
+    with pytest.raises(ValueError, match="k >= 1"):
+        Precedents(*good, np.ones(20, np.float32), k=0)
+    with pytest.raises(ValueError, match="temperature > 0"):
+        Precedents(*good, np.ones(20, np.float32), temperature=0.0)
+    with pytest.raises(ValueError, match="finite and positive"):
+        Precedents(*good, np.zeros(20, np.float32))
     with pytest.raises(ValueError, match="at least k"):
         Precedents(np.zeros((3, 4), np.float32), np.zeros((3, 2)), np.ones(3, np.float32))
 
@@ -136,16 +143,67 @@ def test_shipped_bank_is_loaded() -> None:
 
 def test_a_bad_cases_file_is_a_config_error_naming_the_line(tmp_path: Path) -> None:
     from primeguard.errors import ConfigError
-    from primeguard.guards.settings import InProcessDefinition
-    from primeguard.server.wiring import _inprocess_guard
+    from primeguard.guards.settings import parse_guards
+
+    def check(path: str, **options: object) -> None:
+        minilm = {"kind": "inprocess", "precedents": path, "options": options}
+        parse_guards({"input": ["minilm"], "definitions": {"minilm": minilm}})
 
     bad = tmp_path / "reviewed.jsonl"
     bad.write_text('{"text": "fine", "label": "safe"}\n{"text": "x", "label": "maybe"}\n')
+    with pytest.raises(ConfigError, match=r"guards.definitions.minilm\..*precedents: .*reviewed.jsonl:2:"):
+        check(str(bad))
+    with pytest.raises(ConfigError, match=r"guards.definitions.minilm\..*precedents: .*cannot read"):
+        check(str(tmp_path / "missing.jsonl"))
+    for body, reason in (
+        (b"\xff\xfe not utf-8\n", "cannot read"),
+        (b'{"text": "a\\ud800", "label": "safe"}\n', "lone surrogate"),
+        (b"[" * 100_000 + b"\n", "nested too deeply"),
+        (b'{"text": "a", "label": "safe"}\n{"text": "a", "label": "unsafe"}\n', "both safe and unsafe"),
+    ):
+        bad.write_bytes(body)
+        with pytest.raises(ConfigError, match=reason):
+            check(str(bad))
+    bad.write_bytes(b'\xef\xbb\xbf{"text": "a", "label": "safe"}\n')  # a BOM is fine
+    check(str(bad))
+    with pytest.raises(ConfigError, match="not in options"):
+        check(str(bad), precedents="x.jsonl")
+
+
+def test_a_broken_or_mismatched_bank_is_a_config_error(tmp_path: Path) -> None:
+    import shutil
+
+    from primeguard.errors import ConfigError
+    from primeguard.guards.inprocess import ASSETS
+    from primeguard.guards.precedents import FILE
+    from primeguard.guards.settings import InProcessDefinition
+    from primeguard.server.wiring import _inprocess_guard
+
+    assets = tmp_path / "guard"
+    shutil.copytree(ASSETS, assets)
     build = _inprocess_guard({})
-    with pytest.raises(ConfigError, match=r"guards.definitions.minilm: .*reviewed.jsonl:2:"):
-        build("minilm", InProcessDefinition(precedents=str(bad)))
-    with pytest.raises(ConfigError, match="guards.definitions.minilm"):
-        build("minilm", InProcessDefinition(precedents=str(tmp_path / "missing.jsonl")))
-    bad.write_bytes(b"\xff\xfe not utf-8\n")
-    with pytest.raises(ConfigError):
-        build("minilm", InProcessDefinition(precedents=str(bad)))
+    definition = InProcessDefinition(model_dir=str(assets))
+    (assets / FILE).write_bytes(b"garbage")
+    with pytest.raises(ConfigError, match="not a precedent bank"):
+        build("minilm", definition)
+    bank, _ = _bank()  # 16-d vectors, 2 labels: not this guard's
+    bank.save(assets / FILE)
+    with pytest.raises(ConfigError, match="does not fit 384-d embeddings"):
+        build("minilm", definition)
+
+
+def test_version_follows_the_bank(tmp_path: Path) -> None:
+    import shutil
+
+    from primeguard.guards.inprocess import ASSETS
+    from primeguard.guards.precedents import FILE
+
+    assets = tmp_path / "guard"
+    shutil.copytree(ASSETS, assets)
+    shipped = Precedents.load(assets / FILE)
+    before = InProcessGuard(assets, backend="torch").version
+    Precedents(shipped.vectors, shipped.labels, shipped.weight * 2).save(assets / FILE)
+    assert InProcessGuard(assets, backend="torch").version != before
+    (assets / FILE).unlink()
+    without = InProcessGuard(assets, backend="torch")
+    assert without.precedents is None and without.version != before
