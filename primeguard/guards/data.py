@@ -24,6 +24,8 @@ from primeguard.guards.synthetic import (
     benign_statements,
     benign_tasks,
     benign_traffic,
+    howto_harmful,
+    howto_twins,
     toxic_content,
     unsafe_requests,
 )
@@ -228,11 +230,13 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "benign-traffic": benign_traffic,
         "benign-tasks": benign_tasks,
         "benign-statements": benign_statements,
+        "benign-howto": howto_twins,
     }
     unsafe = {
         "unsafe-synthetic": unsafe_requests,
         "unsafe-toxic": toxic_content,
         "unsafe-statements": abusive_statements,
+        "unsafe-howto": howto_harmful,
     }
     out = [
         Example(t, False, safe, f"primeguard/{name}/{f}", SYNTHETIC_LICENCE)

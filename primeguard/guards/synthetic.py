@@ -18,6 +18,9 @@ rows look nothing like real traffic.  These generators fill the gap:
 * `benign_statements` / `abusive_statements`: posts and messages rather than
   requests (compliments and insults, facts about groups and hateful claims,
   sports talk and threats, low moods and self-harm, romance and explicit text);
+* `howto_harmful` / `howto_twins`: benchmark-shaped how-to requests ("give
+  detailed step-by-step instructions for...") with harmful tasks, their
+  defensive twins on the same subjects, and everyday tasks;
 * `unsafe_requests`: category positives where the public sets are thin
   (self-harm, sexual content involving minors, CBRN and explosives, privacy,
   threats and hate statements), phrased like the benign sets.
@@ -28,6 +31,7 @@ Everything is a cartesian product of slots, sampled with a seeded RNG.
 from __future__ import annotations
 
 from primeguard.guards.synthetic_chat import benign_chat
+from primeguard.guards.synthetic_howto import howto_harmful, howto_twins
 from primeguard.guards.synthetic_sensitive import benign_sensitive
 from primeguard.guards.synthetic_slots import expand, sample
 from primeguard.guards.synthetic_statements import abusive_statements, benign_statements
@@ -47,6 +51,8 @@ __all__ = [
     "benign_tasks",
     "benign_traffic",
     "expand",
+    "howto_harmful",
+    "howto_twins",
     "sample",
     "toxic_content",
     "unsafe_requests",

@@ -5,6 +5,9 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def expand(template: str, **slots: Sequence[str]) -> list[str]:
@@ -14,7 +17,7 @@ def expand(template: str, **slots: Sequence[str]) -> list[str]:
     ]
 
 
-def sample(rng: random.Random, texts: list[str], k: int) -> list[str]:
+def sample(rng: random.Random, texts: list[T], k: int) -> list[T]:
     return texts if len(texts) <= k else rng.sample(texts, k)
 
 

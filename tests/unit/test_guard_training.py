@@ -54,6 +54,9 @@ def test_synthetic_twins_never_disagree_and_share_wrappers() -> None:
     sources = {e.source.rsplit("/", 1)[0] for e in examples}
     assert {"primeguard/benign-traffic", "primeguard/benign-tasks"} <= sources
     assert {"primeguard/benign-statements", "primeguard/unsafe-statements"} <= sources
+    assert {"primeguard/benign-howto", "primeguard/unsafe-howto"} <= sources
+    howto = [e for e in examples if e.text.startswith("Give detailed step-by-step instructions for")]
+    assert {e.unsafe for e in howto} == {True, False}
     assert "primeguard/unsafe-toxic" in sources
     stories = [e for e in examples if e.text.startswith("Write a story where")]
     assert {e.unsafe for e in stories} == {True, False}
