@@ -20,8 +20,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, cast
 
 from primeguard.guards.protocol import Guard
-from primeguard.guards.settings import StreamSettings, blocking_verdicts
-from primeguard.guards.thresholds import Tolerance, worst_under
+from primeguard.guards.settings import StreamSettings
+from primeguard.guards.thresholds import Tolerance, blocking_verdicts, worst_under
 from primeguard.streaming import Cut, Release
 from primeguard.streaming.checks import guards_checker, output_stream_guard
 from primeguard.streaming.events import StreamCheckError

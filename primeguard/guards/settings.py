@@ -45,41 +45,6 @@ class FailMode(str, enum.Enum):
     CLOSED = "closed"
 
 
-class GuardAction(str, enum.Enum):
-    """What a verdict leads to under a tolerance."""
-
-    ALLOW = "allow"
-    ESCALATE = "escalate"  # e.g. PrimeGuard's potential_violation route
-    BLOCK = "block"
-
-
-def guard_action(verdict: Verdict, tolerance: Tolerance) -> GuardAction:
-    """What the pipeline does with a verdict under a tenant's tolerance.
-
-    Qwen3Guard's reading: `strict` blocks controversial, `loose` allows it,
-    and `default` escalates it (PrimeGuard's potential_violation route).
-    """
-    if verdict is Verdict.UNSAFE:
-        return GuardAction.BLOCK
-    if verdict is Verdict.SAFE:
-        return GuardAction.ALLOW
-    return _CONTROVERSIAL_ACTION[tolerance]
-
-
-def blocking_verdicts(tolerance: Tolerance) -> frozenset[Verdict]:
-    """The verdicts that stop a stream under `tolerance` (`WindowedOutputGuard(block_on=...)`)."""
-    if tolerance is Tolerance.STRICT:
-        return frozenset({Verdict.UNSAFE, Verdict.CONTROVERSIAL})
-    return frozenset({Verdict.UNSAFE})
-
-
-_CONTROVERSIAL_ACTION = {
-    Tolerance.STRICT: GuardAction.BLOCK,
-    Tolerance.DEFAULT: GuardAction.ESCALATE,
-    Tolerance.LOOSE: GuardAction.ALLOW,
-}
-
-
 class ThresholdPair(_Frozen):
     """Score cut-offs for one category: at or above `controversial`, then at or above `unsafe`."""
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from primeguard.guards.chat_guard import ResponseText
 from primeguard.guards.protocol import Guard
-from primeguard.guards.settings import StreamSettings, blocking_verdicts
-from primeguard.guards.thresholds import Tolerance
+from primeguard.guards.settings import StreamSettings
+from primeguard.guards.thresholds import Tolerance, blocking_verdicts
 from primeguard.streaming.events import Checker
 from primeguard.streaming.tokens import TokenizerLen
 from primeguard.streaming.window import WindowedOutputGuard

@@ -11,16 +11,19 @@ from primeguard.guards.settings import (
     ChatDefinition,
     ChatFormat,
     FailMode,
-    GuardAction,
     InProcessDefinition,
     TEIDefinition,
     ThresholdPair,
-    blocking_verdicts,
-    guard_action,
     parse_guards,
     verdict_from_scores,
 )
-from primeguard.guards.thresholds import Threshold, Tolerance
+from primeguard.guards.thresholds import (
+    GuardAction,
+    Threshold,
+    Tolerance,
+    blocking_verdicts,
+    guard_action,
+)
 from primeguard.streaming import StreamMode
 from primeguard.verdicts import Category, Verdict
 
