@@ -24,8 +24,10 @@ from primeguard.guards.synthetic import (
     benign_statements,
     benign_tasks,
     benign_traffic,
+    clean_documents,
     howto_harmful,
     howto_twins,
+    injected_documents,
     toxic_content,
     unsafe_requests,
 )
@@ -231,12 +233,14 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "benign-tasks": benign_tasks,
         "benign-statements": benign_statements,
         "benign-howto": howto_twins,
+        "benign-documents": clean_documents,
     }
     unsafe = {
         "unsafe-synthetic": unsafe_requests,
         "unsafe-toxic": toxic_content,
         "unsafe-statements": abusive_statements,
         "unsafe-howto": howto_harmful,
+        "unsafe-injection": injected_documents,
     }
     out = [
         Example(t, False, safe, f"primeguard/{name}/{f}", SYNTHETIC_LICENCE)

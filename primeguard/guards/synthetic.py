@@ -21,6 +21,9 @@ rows look nothing like real traffic.  These generators fill the gap:
 * `howto_harmful` / `howto_twins`: benchmark-shaped how-to requests ("give
   detailed step-by-step instructions for...") with harmful tasks, their
   defensive twins on the same subjects, and everyday tasks;
+* `injected_documents` / `clean_documents`: emails, pages, reviews and code
+  carrying an instruction for the assistant, and the same documents with an
+  ordinary request for their human reader;
 * `unsafe_requests`: category positives where the public sets are thin
   (self-harm, sexual content involving minors, CBRN and explosives, privacy,
   threats and hate statements), phrased like the benign sets.
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 from primeguard.guards.synthetic_chat import benign_chat
 from primeguard.guards.synthetic_howto import howto_harmful, howto_twins
+from primeguard.guards.synthetic_injection import clean_documents, injected_documents
 from primeguard.guards.synthetic_sensitive import benign_sensitive
 from primeguard.guards.synthetic_slots import expand, sample
 from primeguard.guards.synthetic_statements import abusive_statements, benign_statements
@@ -50,9 +54,11 @@ __all__ = [
     "benign_statements",
     "benign_tasks",
     "benign_traffic",
+    "clean_documents",
     "expand",
     "howto_harmful",
     "howto_twins",
+    "injected_documents",
     "sample",
     "toxic_content",
     "unsafe_requests",
