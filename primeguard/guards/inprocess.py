@@ -72,18 +72,22 @@ class InProcessGuard:
         cache_dir: Path | None = None,
         device: str | None = None,
         precedents: Sequence[tuple[str, bool]] = (),
+        vote: bool = True,
     ) -> None:
         assets = assets_dir or ASSETS
         self.heads = GuardHeads.load(assets / WEIGHTS)
         bank_file = assets / PRECEDENTS
-        self.precedents = Precedents.load(bank_file) if bank_file.exists() else None
+        self.precedents = Precedents.load(bank_file) if vote and bank_file.exists() else None
         if self.precedents is not None:
             self.precedents.check_fits(self.heads.w1.shape[1], len(HEAD_NAMES))
         # An operator's reviewed cases are embedded once the encoder is up (in the worker).
         self._cases = tuple(precedents)
         self._reviewed: ReviewedCases | None = None
         meta = json.loads((assets / THRESHOLDS).read_text(encoding="utf-8"))
-        self.thresholds = merge_thresholds(parse_thresholds(meta), thresholds or {})
+        # Without the vote, the thresholds calibrated for the heads alone (when trained with both).
+        key = "thresholds" if self.precedents is not None else "thresholds_heads_only"
+        own = parse_thresholds(meta, key if key in meta else "thresholds")
+        self.thresholds = merge_thresholds(own, thresholds or {})
         self.tolerance = Tolerance(tolerance)
         # A GPU runs the torch encoder (the ONNX fast path is for CPUs).
         self.device = device or "cpu"

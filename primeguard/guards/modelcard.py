@@ -33,6 +33,8 @@ def write_artifacts(
     encoder_id: str,
     cfg: TrainConfig,
     licences: Sequence[str],
+    *,
+    heads_only_thresholds: Mapping[str, Threshold] | None = None,
 ) -> None:
     out.mkdir(parents=True, exist_ok=True)
     heads.save(out / WEIGHTS)
@@ -54,6 +56,8 @@ def write_artifacts(
         "commercial_use": commercial,
         "thresholds": dump_thresholds(thresholds),
     }
+    if heads_only_thresholds is not None:
+        meta["thresholds_heads_only"] = dump_thresholds(heads_only_thresholds)
     (out / THRESHOLDS).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     (out / CARD).write_text(_card(meta, counts, metrics), encoding="utf-8")
 

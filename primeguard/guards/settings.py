@@ -122,6 +122,11 @@ class InProcessDefinition(_GuardBase):
         description="JSONL of reviewed cases ({text, label: safe|unsafe}): a text nearly the"
         " same as a case takes its label (a new policy, or a false positive fixed), no retraining",
     )
+    vote: bool = Field(
+        default=True,
+        description="blend the heads with the shipped precedents' vote (false: heads alone,"
+        " with their own calibrated thresholds; faster, less precise)",
+    )
     options: dict[str, Any] = Field(
         default_factory=dict, description="passed to the in-process guard"
     )
@@ -142,7 +147,7 @@ class InProcessDefinition(_GuardBase):
     @field_validator("options")
     @classmethod
     def _no_shadowed_options(cls, v: dict[str, Any]) -> dict[str, Any]:
-        taken = sorted(set(v) & {"assets_dir", "thresholds", "device", "precedents"})
+        taken = sorted(set(v) & {"assets_dir", "thresholds", "device", "precedents", "vote"})
         if taken:
             raise ValueError(f"set {', '.join(taken)} as keys of the definition, not in options")
         return v

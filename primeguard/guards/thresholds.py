@@ -100,11 +100,10 @@ def merge_thresholds(
     return merged
 
 
-def parse_thresholds(meta: Mapping[str, Any]) -> dict[str, Threshold]:
-    """The `thresholds` of a parsed `thresholds.json`."""
+def parse_thresholds(meta: Mapping[str, Any], key: str = "thresholds") -> dict[str, Threshold]:
+    """One threshold set (`thresholds`, or `thresholds_heads_only`) of a parsed `thresholds.json`."""
     return {
-        k: Threshold(float(v["controversial"]), float(v["unsafe"]))
-        for k, v in meta["thresholds"].items()
+        k: Threshold(float(v["controversial"]), float(v["unsafe"])) for k, v in meta[key].items()
     }
 
 

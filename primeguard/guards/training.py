@@ -113,20 +113,22 @@ def validation_fold(source: str, synthetic_folds: int = 4) -> str:
     return source
 
 
-def out_of_source_scores(m: Matrix, cfg: TrainConfig) -> np.ndarray:
-    """Scores for every row from heads that never saw the row's source."""
+def out_of_source_scores(m: Matrix, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Scores for every row from heads (and a bank) that never saw the row's source:
+    (blended with the precedents' vote, the heads alone)."""
     scores = np.zeros(m.y.shape, dtype=np.float64)
+    heads_only = np.zeros(m.y.shape, dtype=np.float64)
     folds = np.array([validation_fold(s) for s in m.source])
     for src in np.unique(folds):
         held = folds == src
         print(f"leave-one-source-out: {src} ({int(held.sum())} rows)", file=sys.stderr, flush=True)
         keep = ~held
         heads = fit_heads(Matrix(m.x[keep], m.y[keep], m.weight[keep], m.source[keep]), cfg)
-        scores[held] = heads.scores(m.x[held])
+        scores[held] = heads_only[held] = heads.scores(m.x[held])
         if cfg.precedents:
             bank = Precedents(m.x[keep], m.y[keep], m.weight[keep], k=min(K, int(keep.sum())))
             scores[held] = blend(scores[held], bank.votes(m.x[held]))
-    return scores
+    return scores, heads_only
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -201,10 +203,16 @@ def train_guard(
     x, encoder_id = embed_cached([e.text for e in examples], cache)
     m = to_matrix(examples, x)
     metrics: dict[str, object] = {}
+    heads_only_thresholds = None
     if validate:
-        scores = out_of_source_scores(m, cfg)
+        scores, heads_only = out_of_source_scores(m, cfg)
         thresholds = calibrate(m, scores)
         metrics["loso"] = loso_report(m, scores, thresholds)
+        if cfg.precedents:
+            # For a guard run without the vote (`vote: false`): its own calibration.
+            heads_only_thresholds = calibrate(m, heads_only)
+            alone = loso_report(m, heads_only, heads_only_thresholds)
+            metrics["loso_heads_only"] = {k: alone[k] for k in ("pooled_default", "pooled_strict")}
     else:
         thresholds = {n: Threshold(0.5, 0.8) for n in HEAD_NAMES}
     heads = fit_heads(m, cfg)
@@ -223,7 +231,18 @@ def train_guard(
                 held_out, full_scores(heads, bank, hx), thresholds
             )
     metrics["train_seconds"] = round(time.monotonic() - started, 1)
-    write_artifacts(Path(out_dir), heads, bank, thresholds, examples, metrics, encoder_id, cfg, lic)
+    write_artifacts(
+        Path(out_dir),
+        heads,
+        bank,
+        thresholds,
+        examples,
+        metrics,
+        encoder_id,
+        cfg,
+        lic,
+        heads_only_thresholds=heads_only_thresholds,
+    )
     return metrics
 
 

@@ -108,7 +108,8 @@ def _inprocess_guard(overrides: dict[str, Threshold]) -> Callable[[str, InProces
         try:
             cases = read_cases(Path(definition.precedents)) if definition.precedents else []
             return InProcessGuard(
-                assets, thresholds=overrides, device=definition.device, precedents=cases, **definition.options
+                assets, thresholds=overrides, device=definition.device, precedents=cases,
+                vote=definition.vote, **definition.options
             )
         except (OSError, KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
             raise ConfigError(f"guards.definitions.{name}: cannot load the in-process guard: {exc}") from None
