@@ -4,11 +4,11 @@ After the precedent-based guardrails idea (SEEDS.md): instead of asking the
 heads alone, look up the k most similar labelled texts and let them vote, per
 head (a case votes only on the heads it carries a label for).  The vote
 generalises differently from the heads (it follows the nearest wording, not a
-learned boundary), and each head's score becomes the mean of the two.  On
-ToxicChat's train split (real traffic, never trained on) the overall score's
-ROC AUC went 0.88 (head) -> 0.92 (blend), and F1 at the calibrated thresholds
-0.654 -> 0.699, with 0.8% of Alpaca's instructions flagged instead of 1.7% (same training
-data, with and without the vote).
+learned boundary), and each head's score moves `SHARE` of the way towards it.
+On ToxicChat's train split (real traffic, never trained on) the overall score's
+ROC AUC went 0.88 (head) -> 0.92 (even blend); F1 at the calibrated thresholds
+0.629 (heads alone) -> 0.704 (share 0.25), with fewer of Alpaca's instructions
+flagged; see `SHARE` for the trade against recall on unseen sources.
 
 The bank ships next to the heads (`precedents.safetensors`: float16 vectors,
 labels, per-row weights).  Operators add their own reviewed cases with
@@ -31,6 +31,11 @@ from primeguard.guards.heads import GuardHeads, one_blas_thread
 FILE = "precedents.safetensors"
 K = 50
 TEMPERATURE = 0.1
+# The vote's share of each blended score.  Measured with the training command (held-out
+# pooled F1 / ToxicChat train F1): 0 -> 0.637 / 0.629; 0.25 -> 0.603 / 0.704;
+# 0.35 -> 0.586 / 0.703; 0.5 -> 0.559 / 0.711; 0.65 -> 0.533 / 0.694.  0.25 keeps nearly
+# all of the gain on real traffic and most of the heads' recall on unseen sources.
+SHARE = 0.25
 _CHUNK = 256
 _BLOCK = 64
 # An operator's reviewed case decides a text at least this similar (cosine) to it.
@@ -46,6 +51,7 @@ class Precedents:
     weight: np.ndarray
     k: int = K
     temperature: float = TEMPERATURE
+    share: float = SHARE
 
     def __post_init__(self) -> None:
         n = len(self.vectors)
@@ -53,8 +59,11 @@ class Precedents:
             raise ValueError("precedents: vectors and labels must be matrices")
         if len(self.labels) != n or self.weight.shape != (n,):
             raise ValueError("precedents: vectors, labels and weights differ in length")
-        if self.k < 1 or not self.temperature > 0:
-            raise ValueError(f"precedents: need k >= 1 and temperature > 0, got {self.k}, {self.temperature}")
+        if self.k < 1 or not self.temperature > 0 or not 0 <= self.share <= 1:
+            raise ValueError(
+                f"precedents: need k >= 1, temperature > 0 and 0 <= share <= 1,"
+                f" got {self.k}, {self.temperature}, {self.share}"
+            )
         if not (np.isfinite(self.weight).all() and (self.weight > 0).all()):
             raise ValueError("precedents: weights must be finite and positive")
         if n < self.k:
@@ -120,7 +129,7 @@ class Precedents:
         h = hashlib.sha256()
         for a in (self.vectors, self.labels, self.weight):
             h.update(np.ascontiguousarray(a).tobytes())
-        h.update(f"{self.k}/{self.temperature}".encode())
+        h.update(f"{self.k}/{self.temperature}/{self.share}".encode())
         return h.hexdigest()
 
     def save(self, path: Path) -> None:
@@ -133,7 +142,11 @@ class Precedents:
                 "weight": np.ascontiguousarray(self.weight, dtype=np.float32),
             },
             str(path),
-            metadata={"k": str(self.k), "temperature": str(self.temperature)},
+            metadata={
+                "k": str(self.k),
+                "temperature": str(self.temperature),
+                "share": str(self.share),
+            },
         )
 
     @classmethod
@@ -151,6 +164,7 @@ class Precedents:
                 t["weight"].astype(np.float32),
                 int(meta.get("k", K)),
                 float(meta.get("temperature", TEMPERATURE)),
+                float(meta.get("share", 0.5)),  # banks written before `share` blended half and half
             )
         except (SafetensorError, KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}: not a precedent bank ({exc})") from None
@@ -218,13 +232,13 @@ def read_cases(path: Path) -> list[tuple[str, bool]]:
     return list(cases.items())
 
 
-def blend(head: np.ndarray, vote: np.ndarray) -> np.ndarray:
-    """The mean of each head's score and the precedents' vote (the head alone where no vote)."""
-    out: np.ndarray = np.where(np.isnan(vote), head, 0.5 * (head + vote))
+def blend(head: np.ndarray, vote: np.ndarray, share: float = SHARE) -> np.ndarray:
+    """Each head's score moved `share` of the way to the precedents' vote (the head where none)."""
+    out: np.ndarray = np.where(np.isnan(vote), head, (1 - share) * head + share * vote)
     return out
 
 
 def full_scores(heads: GuardHeads, bank: Precedents | None, x: np.ndarray) -> np.ndarray:
     """Head scores [N, K] for embeddings `x`, each blended with the precedents' vote."""
     scores = heads.scores(x)
-    return scores if bank is None else blend(scores, bank.votes(x))
+    return scores if bank is None else blend(scores, bank.votes(x), bank.share)

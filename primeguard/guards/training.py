@@ -127,7 +127,7 @@ def out_of_source_scores(m: Matrix, cfg: TrainConfig) -> tuple[np.ndarray, np.nd
         scores[held] = heads_only[held] = heads.scores(m.x[held])
         if cfg.precedents:
             bank = Precedents(m.x[keep], m.y[keep], m.weight[keep], k=min(K, int(keep.sum())))
-            scores[held] = blend(scores[held], bank.votes(m.x[held]))
+            scores[held] = blend(scores[held], bank.votes(m.x[held]), bank.share)
     return scores, heads_only
 
 

@@ -4,7 +4,7 @@ Safe prompts in the shapes that trip keyword-minded guards (homonyms, games, his
 definitions, fiction, nonsense groups, public and fictional privacy, safety questions)
 and unsafe ones in the shapes guard benchmarks use (harmful how-tos, persuasive
 disinformation, abuse, self-harm, explicit content, jailbreaks).  The floors sit a little
-under what the shipped heads score (safe: 0 of 30 unsafe, 28 safe; unsafe: 21 of 30 unsafe,
+under what the shipped heads score (safe: 0 of 30 unsafe, 26 safe; unsafe: 22 of 30 unsafe,
 26 at least controversial): a retrain that falls below them has lost generality.
 """
 

@@ -34,7 +34,8 @@ def test_vote_follows_the_nearest_cases() -> None:
     assert votes[0, 0] > 0.99 and votes[1, 0] < 0.01 and votes[2, 0] > 0.99
     # a head no near case carries a label for gets no vote (NaN), and blending keeps the head
     assert votes[0, 1] == 1.0 and np.isnan(votes[1, 1])
-    assert np.allclose(blend(np.array([[0.2, 0.3]]), votes[1:2]), [[0.1, 0.3]], atol=0.01)
+    assert np.allclose(blend(np.array([[0.2, 0.3]]), votes[1:2], 0.5), [[0.1, 0.3]], atol=0.01)
+    assert np.allclose(blend(np.array([[0.2]]), np.array([[1.0]]), 0.25), [[0.4]])
     # one batch or many chunks: the same votes
     queries = _unit(np.random.default_rng(1).normal(size=(600, 16)))
     many = np.concatenate([bank.votes(q[None]) for q in queries])
