@@ -84,9 +84,18 @@ class InProcessGuard:
         self._cases = tuple(precedents)
         self._reviewed: ReviewedCases | None = None
         meta = json.loads((assets / THRESHOLDS).read_text(encoding="utf-8"))
-        # Without the vote, the thresholds calibrated for the heads alone (when trained with both).
-        key = "thresholds" if self.precedents is not None else "thresholds_heads_only"
-        own = parse_thresholds(meta, key if key in meta else "thresholds")
+        # Without the vote, the thresholds calibrated for the heads alone.  An artefact with
+        # no bank was calibrated on the heads alone anyway; one with a bank but without the
+        # second set cannot run without its vote.
+        key = "thresholds"
+        if self.precedents is None and bank_file.exists():
+            if "thresholds_heads_only" not in meta:
+                raise ValueError(
+                    f"{assets / THRESHOLDS} has no thresholds_heads_only: vote: false needs a"
+                    " guard trained by this version of train-guard"
+                )
+            key = "thresholds_heads_only"
+        own = parse_thresholds(meta, key)
         self.thresholds = merge_thresholds(own, thresholds or {})
         self.tolerance = Tolerance(tolerance)
         # A GPU runs the torch encoder (the ONNX fast path is for CPUs).

@@ -49,7 +49,10 @@ def write_artifacts(
         "heads_sha256": heads.digest(),
         "precedents": len(bank) if bank is not None else 0,
         "precedents_k": bank.k if bank is not None else 0,
-        "precedents_sha256": bank.digest() if bank is not None else None,
+        "precedents_share": bank.share if bank is not None else 0,
+        "precedents_temperature": bank.temperature if bank is not None else None,
+        # Of the bank as saved (float16), so it can be checked against the file.
+        "precedents_sha256": Precedents.load(out / PRECEDENTS).digest() if bank is not None else None,
         "seed": cfg.seed,
         "config": asdict(cfg),
         "licences": list(licences),
@@ -78,7 +81,7 @@ def _card(
 Per-category MLP heads (9 harm categories + overall "unsafe") on frozen
 `{meta["encoder"]}` mean-pooled, L2-normalised embeddings.
 Tri-class verdict from two thresholds per head (`{THRESHOLDS}`). Each head's
-score is the mean of the head and a vote of the {meta["precedents_k"]} most similar of
+score is moved {meta["precedents_share"]} of the way towards a vote of the {meta["precedents_k"]} most similar of
 {meta["precedents"]} labelled training texts (`{PRECEDENTS}`: float16 embeddings,
 labels and source weights; sha256 `{meta["precedents_sha256"]}`; 0 texts: heads alone).
 

@@ -229,3 +229,53 @@ async def test_without_the_vote_the_heads_use_their_own_thresholds() -> None:
     assert verdicts == [Verdict.UNSAFE, Verdict.SAFE]
     await alone.close()
     await both.close()
+
+
+def test_share_is_saved_with_the_bank_and_old_banks_read_as_even(tmp_path: Path) -> None:
+    from safetensors.numpy import save_file
+
+    bank, _ = _bank()
+    assert bank.share == 0.25
+    Precedents(bank.vectors, bank.labels, bank.weight, k=10, share=0.4).save(tmp_path / "p.safetensors")
+    again = Precedents.load(tmp_path / "p.safetensors")
+    assert again.share == 0.4
+    assert Precedents(again.vectors, again.labels, again.weight, k=10, share=0.3).digest() != again.digest()
+    arrays = {"vectors": bank.vectors.astype(np.float16), "labels": bank.labels.astype(np.int8), "weight": bank.weight}
+    save_file(arrays, str(tmp_path / "old.safetensors"), metadata={"k": "10", "temperature": "0.05"})
+    assert Precedents.load(tmp_path / "old.safetensors").share == 0.5
+    with pytest.raises(ValueError, match="share"):
+        Precedents(bank.vectors, bank.labels, bank.weight, k=10, share=1.5)
+
+
+def test_vote_false_reaches_the_guard_and_needs_heads_only_thresholds(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from primeguard.errors import ConfigError
+    from primeguard.guards.inprocess import ASSETS
+    from primeguard.guards.settings import InProcessDefinition
+    from primeguard.server.wiring import _inprocess_guard
+
+    build = _inprocess_guard({})
+    guard = build("minilm", InProcessDefinition(vote=False))
+    assert isinstance(guard, InProcessGuard) and guard.precedents is None
+    assets = tmp_path / "guard"
+    shutil.copytree(ASSETS, assets)
+    meta = json.loads((assets / "thresholds.json").read_text(encoding="utf-8"))
+    del meta["thresholds_heads_only"]
+    (assets / "thresholds.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ConfigError, match="thresholds_heads_only"):
+        build("minilm", InProcessDefinition(model_dir=str(assets), vote=False))
+    assert build("minilm", InProcessDefinition(model_dir=str(assets))).precedents is not None  # type: ignore[attr-defined]
+
+
+def test_shipped_card_records_the_digest_of_the_saved_bank() -> None:
+    import json
+
+    from primeguard.guards.inprocess import ASSETS
+    from primeguard.guards.precedents import FILE
+
+    meta = json.loads((ASSETS / "thresholds.json").read_text(encoding="utf-8"))
+    bank = Precedents.load(ASSETS / FILE)
+    assert meta["precedents_sha256"] == bank.digest()
+    assert meta["precedents_share"] == bank.share and meta["precedents"] == len(bank)
