@@ -18,7 +18,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from primeguard.guards.batcher import DynamicBatcher
-from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads
+from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads, one_blas_thread
 from primeguard.guards.modelcard import THRESHOLDS, WEIGHTS
 from primeguard.guards.precedents import FILE as PRECEDENTS
 from primeguard.guards.precedents import Precedents, ReviewedCases, full_scores
@@ -107,7 +107,7 @@ class InProcessGuard:
         self._encoder = encoder
         self._cache_dir = cache_dir
         self._lock = threading.Lock()
-        self._bank_lock = threading.Lock()
+        self._reviewed_lock = threading.Lock()
         self._batcher: DynamicBatcher[str, np.ndarray] = DynamicBatcher(
             self._score_batch, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms
         )
@@ -193,15 +193,18 @@ class InProcessGuard:
 
     def _score(self, texts: Sequence[str]) -> np.ndarray:
         embeddings = self.encoder.embed(texts)
-        scores = full_scores(self.heads, self.precedents, embeddings)
-        reviewed = self.reviewed
-        return scores if reviewed is None else reviewed.apply(embeddings, scores)
+        reviewed = self.reviewed  # before the BLAS limit: its first call runs the encoder
+        with one_blas_thread():  # one limit for the heads, the vote and the reviewed cases
+            scores = full_scores(self.heads, self.precedents, embeddings)
+            return scores if reviewed is None else reviewed.apply(embeddings, scores)
 
     @property
     def reviewed(self) -> ReviewedCases | None:
         """The operator's reviewed cases, embedded on first use."""
-        with self._bank_lock:
-            if self._cases and self._reviewed is None:
+        if not self._cases:
+            return None
+        with self._reviewed_lock:
+            if self._reviewed is None:
                 vectors = self.encoder.embed([text for text, _ in self._cases])
                 labels = np.array([unsafe for _, unsafe in self._cases], dtype=np.float32)
                 self._reviewed = ReviewedCases(vectors, labels)

@@ -195,12 +195,6 @@ class ReviewedCases:
         out[matched & unsafe, -1] = 1.0
         return out
 
-    def digest(self) -> str:
-        h = hashlib.sha256(np.ascontiguousarray(self.vectors).tobytes())
-        h.update(np.ascontiguousarray(self.unsafe).tobytes())
-        h.update(str(self.similarity).encode())
-        return h.hexdigest()
-
 
 def read_cases(path: Path) -> list[tuple[str, bool]]:
     """An operator's reviewed cases: one JSON object per line, `text` and `label` (safe|unsafe).
@@ -232,7 +226,7 @@ def read_cases(path: Path) -> list[tuple[str, bool]]:
     return list(cases.items())
 
 
-def blend(head: np.ndarray, vote: np.ndarray, share: float = SHARE) -> np.ndarray:
+def blend(head: np.ndarray, vote: np.ndarray, share: float) -> np.ndarray:
     """Each head's score moved `share` of the way to the precedents' vote (the head where none)."""
     out: np.ndarray = np.where(np.isnan(vote), head, (1 - share) * head + share * vote)
     return out
@@ -240,5 +234,6 @@ def blend(head: np.ndarray, vote: np.ndarray, share: float = SHARE) -> np.ndarra
 
 def full_scores(heads: GuardHeads, bank: Precedents | None, x: np.ndarray) -> np.ndarray:
     """Head scores [N, K] for embeddings `x`, each blended with the precedents' vote."""
-    scores = heads.scores(x)
-    return scores if bank is None else blend(scores, bank.votes(x), bank.share)
+    with one_blas_thread():  # once for both products (nested users only count)
+        scores = heads.scores(x)
+        return scores if bank is None else blend(scores, bank.votes(x), bank.share)
