@@ -14,6 +14,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 SHORT = "Can you explain how photosynthesis works in simple terms for a ten year old student please"
 WORD = "analysis "
@@ -33,6 +34,7 @@ def benchmark_guard(
     kinds: Sequence[str] = ("short", "long"),
     device: str | None = None,
     precedents: bool = True,
+    assets: Path | None = None,
 ) -> dict[tuple[str, str, int], float]:
     """Print and return the best texts/s for each (backend, short|long, batch size).
 
@@ -45,11 +47,16 @@ def benchmark_guard(
     from primeguard.guards.modelcard import WEIGHTS
     from primeguard.guards.precedents import FILE, Precedents, full_scores
 
-    heads = GuardHeads.load(ASSETS / WEIGHTS)
-    bank = Precedents.load(ASSETS / FILE) if precedents and (ASSETS / FILE).exists() else None
+    where = assets or ASSETS
+    heads = GuardHeads.load(where / WEIGHTS)
+    bank = Precedents.load(where / FILE) if precedents and (where / FILE).exists() else None
     results: dict[tuple[str, str, int], float] = {}
     for backend in backends:
-        encoder = MiniLMEncoder(backend=backend, device=device)  # type: ignore[arg-type]
+        encoder = MiniLMEncoder(
+            backend=backend,  # type: ignore[arg-type]
+            device=device,
+            layers=heads.layers,
+        )
         cells = [(kind, bs) for kind in kinds for bs in batch_sizes]
         rates: dict[tuple[str, int], list[float]] = {cell: [] for cell in cells}
         tokens = {kind: len(encoder.token_ids(_texts(kind, 1))[0]) for kind in kinds}
@@ -86,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--no-precedents", action="store_true", help="heads only, without the precedents' vote"
     )
+    parser.add_argument(
+        "--assets", type=Path, default=None, help="a train-guard output folder (default: shipped)"
+    )
     args = parser.parse_args(argv)
     benchmark_guard(
         backends=args.backends.split(","),
@@ -95,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         kinds=args.kinds.split(","),
         device=args.device,
         precedents=not args.no_precedents,
+        assets=args.assets,
     )
 
 

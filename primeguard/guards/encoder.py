@@ -2,8 +2,13 @@
 
 Two backends share the tokeniser and the batching: ``"torch"`` (fp32, the
 reference) and ``"onnx"`` (ONNX Runtime, int8 dynamic quantisation; see
-`fastpath`).  Both return L2-normalised 384-d embeddings, as
-sentence-transformers' all-MiniLM-L6-v2 pipeline does (mean pool, normalise).
+`fastpath`).  Both return, per text, one L2-normalised 384-d mean-pooled vector
+per layer in ``layers``.  The first is the last layer's, the sentence
+embedding of sentence-transformers' all-MiniLM-L6-v2 pipeline (mean pool,
+normalise); precedents and reviewed cases use it alone.  A lower layer adds
+what the last one has pooled away (the form of a prompt: a document carrying
+an instruction, a role-play set-up, a how-to), and costs only its pooling:
+the heads read both (see `heads`).
 
 Truncation is deliberate: a guarded text keeps at most ``max_tokens`` (256)
 word pieces, the first ``max_tokens - TAIL_TOKENS - 2`` and the last
@@ -19,7 +24,7 @@ import hashlib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -28,6 +33,9 @@ ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_TOKENS = 256
 TAIL_TOKENS = 64
 EMBED_DIM = 384
+# Layers pooled into the features, the sentence embedding (the last layer) first.
+SENTENCE_LAYER = 6
+LAYERS: tuple[int, ...] = (SENTENCE_LAYER,)
 # Padded tokens (rows x width) per forward pass.  Big passes spill the
 # activations (tokens x 1536 floats in the feed-forward) out of the L2 cache:
 # 64 texts of 256 tokens in one ONNX pass ran ~25-35% slower per text than in
@@ -122,6 +130,7 @@ class MiniLMEncoder:
         cache_dir: Path | None = None,
         batch_tokens: int | None = BATCH_TOKENS,
         device: str | None = None,
+        layers: Sequence[int] = LAYERS,
     ) -> None:
         # The Rust tokenizer straight from tokenizer.json: one batch call, no per-text python,
         # and no transformers import, which would pull in torch (~250 MB) on the ONNX path.
@@ -130,6 +139,7 @@ class MiniLMEncoder:
         self.path = path or model_dir()
         self.backend: Backend = backend
         self.max_tokens = max_tokens
+        self.layers = check_layers(layers)
         self._fast = Tokenizer.from_file(str(self.path / "tokenizer.json"))
         self._fast.no_truncation()  # we truncate ourselves, head + tail
         self._fast.no_padding()
@@ -154,12 +164,19 @@ class MiniLMEncoder:
         else:
             from primeguard.guards.fastpath import onnx_runner
 
-            self._run = onnx_runner(self.path, self.weights_digest, self.threads, cache_dir)
+            self._run = onnx_runner(
+                self.path, self.weights_digest, self.threads, cache_dir, self.layers
+            )
 
     @property
     def encoder_id(self) -> str:
-        """The encoder's identity for versioning: name, weights digest, truncation."""
-        return f"{ENCODER_NAME}@{self.weights_digest[:16]}/max{self.max_tokens}"
+        """The encoder's identity for versioning: name, weights digest, truncation, layers."""
+        base = f"{ENCODER_NAME}@{self.weights_digest[:16]}/max{self.max_tokens}"
+        return base if self.layers == LAYERS else f"{base}/layers{','.join(map(str, self.layers))}"
+
+    @property
+    def dims(self) -> int:
+        return EMBED_DIM * len(self.layers)
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         encode = getattr(self._fast, "encode_batch_fast", self._fast.encode_batch)
@@ -168,16 +185,16 @@ class MiniLMEncoder:
         return [truncate_ids(e.ids, self.max_tokens, cls_id, sep_id) for e in raw]
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """One L2-normalised float32 row per text, in input order."""
-        out = np.zeros((len(texts), EMBED_DIM), dtype=np.float32)
+        """One float32 row per text, in input order: a unit vector per layer, side by side."""
+        out = np.zeros((len(texts), self.dims), dtype=np.float32)
         if not texts:
             return out
         ids = self.token_ids(texts)
         for chunk in length_buckets([len(x) for x in ids], batch_size, self.batch_tokens):
             input_ids, mask = pad_batch([ids[i] for i in chunk])
-            pooled = self._run(input_ids, mask)
-            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-            out[chunk] = pooled / np.maximum(norms, 1e-12)
+            pooled = self._run(input_ids, mask).reshape(len(chunk), len(self.layers), EMBED_DIM)
+            norms = np.linalg.norm(pooled, axis=2, keepdims=True)
+            out[chunk] = (pooled / np.maximum(norms, 1e-12)).reshape(len(chunk), -1)
         return out
 
     def _torch_runner(self) -> RunBatch:
@@ -187,17 +204,43 @@ class MiniLMEncoder:
         torch.set_num_threads(self.threads)
         device = torch.device(self.device)
         model = AutoModel.from_pretrained(str(self.path)).to(device).eval()
+        layers = self.layers
 
         def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
             with torch.inference_mode():
                 am = torch.from_numpy(mask).to(device)
-                hidden = model(
-                    input_ids=torch.from_numpy(input_ids).to(device),
-                    attention_mask=am,
-                    token_type_ids=torch.zeros_like(am),
-                ).last_hidden_state
-                w = am.unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * w).sum(1) / w.sum(1).clamp(min=1e-9)
+                pooled = pool_layers(model, torch.from_numpy(input_ids).to(device), am, layers)
             return np.asarray(pooled.float().cpu().numpy(), dtype=np.float32)
 
         return run
+
+
+def check_layers(layers: Sequence[int]) -> tuple[int, ...]:
+    """`layers` as a tuple: the sentence layer first, then distinct layers of MiniLM's six."""
+    out = tuple(int(x) for x in layers)
+    if not out or out[0] != SENTENCE_LAYER or len(set(out)) != len(out):
+        raise ValueError(f"encoder layers must start with {SENTENCE_LAYER} and not repeat: {out}")
+    if not all(1 <= x <= SENTENCE_LAYER for x in out):
+        raise ValueError(f"encoder layers must lie in 1..{SENTENCE_LAYER}: {out}")
+    return out
+
+
+def pool_layers(model: Any, input_ids: Any, mask: Any, layers: Sequence[int]) -> Any:
+    """Masked mean of each layer's hidden states, side by side: a torch [N, 384 * layers].
+
+    Shared by the torch backend and the ONNX export, so both pool alike.
+    """
+    import torch
+
+    out = model(
+        input_ids=input_ids,
+        attention_mask=mask,
+        token_type_ids=torch.zeros_like(input_ids),
+        output_hidden_states=tuple(layers) != (SENTENCE_LAYER,),
+    )
+    w = mask.unsqueeze(-1).to(out.last_hidden_state.dtype)
+    count = w.sum(1).clamp(min=1e-9)
+    states = [
+        out.last_hidden_state if i == SENTENCE_LAYER else out.hidden_states[i] for i in layers
+    ]
+    return torch.cat([(h * w).sum(1) / count for h in states], dim=1)

@@ -4,7 +4,8 @@ The export happens lazily, on first use, into a user cache directory keyed by
 the encoder weights' digest and the onnxruntime version
 (``$PRIMEGUARD_CACHE_DIR`` or ``~/.cache/primeguard``).  The int8 file is about
 23 MB: too large to keep in git, and cheap to rebuild (a few seconds).  The
-exported graph includes mean pooling, so one ``run`` gives the pooled vectors.
+exported graph includes mean pooling (of each layer the guard reads, see
+`encoder`), so one ``run`` gives the pooled vectors.
 The torch fp32 encoder stays the reference; tests check the two agree.
 
 Build: export with eager attention (the SDPA export hides the attention
@@ -25,12 +26,13 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from primeguard.guards.encoder import RunBatch
+from primeguard.guards.encoder import LAYERS, RunBatch, pool_layers
 
 EXPORT_REVISION = "3"
 # onnxruntime graph fusions that make this model slower on CPU (see the module doc).
@@ -42,11 +44,18 @@ def default_cache_dir() -> Path:
     return Path(root) if root else Path.home() / ".cache" / "primeguard"
 
 
-def onnx_int8_path(model_path: Path, digest: str, cache_dir: Path | None = None) -> Path:
-    """The quantised model for these weights, exported now if it is not cached yet."""
+def onnx_int8_path(
+    model_path: Path,
+    digest: str,
+    cache_dir: Path | None = None,
+    layers: Sequence[int] = LAYERS,
+) -> Path:
+    """The quantised model for these weights and pooled layers, exported now if not cached yet."""
     import onnxruntime
 
     key = f"minilm-{digest[:16]}-ort{onnxruntime.__version__}-r{EXPORT_REVISION}"
+    if tuple(layers) != LAYERS:
+        key += f"-layers{'_'.join(map(str, layers))}"
     target = (cache_dir or default_cache_dir()) / key / "encoder.int8.onnx"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -54,7 +63,7 @@ def onnx_int8_path(model_path: Path, digest: str, cache_dir: Path | None = None)
             fp32 = Path(tmp) / "encoder.onnx"
             fused = Path(tmp) / "encoder.fused.onnx"
             int8 = Path(tmp) / "encoder.int8.onnx"
-            _export(model_path, fp32)
+            _export(model_path, fp32, tuple(layers))
             try:
                 _optimise(fp32, fused)
             except Exception as exc:  # noqa: BLE001 - any optimizer failure: unfused is slower, still right
@@ -66,7 +75,11 @@ def onnx_int8_path(model_path: Path, digest: str, cache_dir: Path | None = None)
 
 
 def onnx_runner(
-    model_path: Path, digest: str, threads: int, cache_dir: Path | None = None
+    model_path: Path,
+    digest: str,
+    threads: int,
+    cache_dir: Path | None = None,
+    layers: Sequence[int] = LAYERS,
 ) -> RunBatch:
     import onnxruntime as ort
 
@@ -77,7 +90,7 @@ def onnx_runner(
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(
-        str(onnx_int8_path(model_path, digest, cache_dir)),
+        str(onnx_int8_path(model_path, digest, cache_dir, layers)),
         options,
         providers=["CPUExecutionProvider"],
         disabled_optimizers=SLOW_FUSIONS,
@@ -90,7 +103,7 @@ def onnx_runner(
     return run
 
 
-def _export(model_path: Path, out: Path) -> None:
+def _export(model_path: Path, out: Path, layers: tuple[int, ...]) -> None:
     import torch
     from transformers import AutoModel
 
@@ -100,13 +113,7 @@ def _export(model_path: Path, out: Path) -> None:
             self.model = model
 
         def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            hidden = self.model(
-                input_ids=input_ids,
-                attention_mask=attention_mask,
-                token_type_ids=torch.zeros_like(input_ids),
-            ).last_hidden_state
-            w = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled: torch.Tensor = (hidden * w).sum(1) / w.sum(1).clamp(min=1e-9)
+            pooled: torch.Tensor = pool_layers(self.model, input_ids, attention_mask, layers)
             return pooled
 
     # Eager attention exports the plain MatMul/Softmax pattern the optimizer fuses.

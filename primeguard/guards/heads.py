@@ -4,6 +4,11 @@ Protect-style: each head is trained on its own targets (with masking for
 unknown labels) and thresholded on its own.  They are stored stacked so that
 inference is two batched matrix products in numpy; torch is needed only to
 train them.  Weights live in a safetensors file next to `thresholds.json`.
+
+The input is the encoder's features: one pooled vector per layer in `layers`
+(the sentence embedding first).  Training decides which heads read the lower
+layers (see `training.RICH_HEADS`); the others hold zero weights there.  The
+file records the layers, so the guard builds the encoder that fits it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from primeguard.guards.encoder import EMBED_DIM
 from primeguard.verdicts import Category
 
 _blas: Any = None
@@ -67,12 +73,22 @@ TENSORS = ("w1", "b1", "w2", "b2")
 
 @dataclass(frozen=True)
 class GuardHeads:
-    """Stacked heads: w1 [K, D, H], b1 [K, H], w2 [K, H], b2 [K]; K = len(HEAD_NAMES)."""
+    """Stacked heads: w1 [K, D, H], b1 [K, H], w2 [K, H], b2 [K]; K = len(HEAD_NAMES).
+
+    D = 384 x len(layers): the encoder's pooled layers, side by side.
+    """
 
     w1: np.ndarray
     b1: np.ndarray
     w2: np.ndarray
     b2: np.ndarray
+    layers: tuple[int, ...] = (6,)
+
+    def __post_init__(self) -> None:
+        if self.w1.ndim != 3 or self.w1.shape[1] != EMBED_DIM * len(self.layers):
+            raise ValueError(
+                f"heads: w1 {self.w1.shape} does not fit {len(self.layers)} pooled layers"
+            )
 
     @functools.cached_property
     def _flat_w1(self) -> np.ndarray:
@@ -93,13 +109,16 @@ class GuardHeads:
         h = hashlib.sha256()
         for name in TENSORS:
             h.update(np.ascontiguousarray(getattr(self, name), dtype=np.float32).tobytes())
+        if self.layers != (6,):
+            h.update(repr(self.layers).encode())
         return h.hexdigest()
 
     def save(self, path: Path) -> None:
         from safetensors.numpy import save_file
 
         tensors = {n: np.ascontiguousarray(getattr(self, n), dtype=np.float32) for n in TENSORS}
-        save_file(tensors, str(path), metadata={"heads": ",".join(HEAD_NAMES)})
+        meta = {"heads": ",".join(HEAD_NAMES), "layers": ",".join(map(str, self.layers))}
+        save_file(tensors, str(path), metadata=meta)
 
     @classmethod
     def load(cls, path: Path) -> GuardHeads:
@@ -107,8 +126,11 @@ class GuardHeads:
         from safetensors.numpy import load_file
 
         with safe_open(str(path), framework="numpy") as f:
-            names = (f.metadata() or {}).get("heads", "")
+            meta = f.metadata() or {}
+        names = meta.get("heads", "")
         if names != ",".join(HEAD_NAMES):
             raise ValueError(f"{path}: heads {names!r} do not match {HEAD_NAMES}")
         t = load_file(str(path))
-        return cls(t["w1"], t["b1"], t["w2"], t["b2"])
+        # Files written before `layers` read the sentence embedding alone.
+        layers = tuple(int(x) for x in meta.get("layers", "6").split(","))
+        return cls(t["w1"], t["b1"], t["w2"], t["b2"], layers)

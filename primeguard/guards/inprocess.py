@@ -78,8 +78,10 @@ class InProcessGuard:
         self.heads = GuardHeads.load(assets / WEIGHTS)
         bank_file = assets / PRECEDENTS
         self.precedents = Precedents.load(bank_file) if vote and bank_file.exists() else None
+        # The features' first block, the sentence embedding, is what cases are compared on.
+        self._sentence_dims = self.heads.w1.shape[1] // len(self.heads.layers)
         if self.precedents is not None:
-            self.precedents.check_fits(self.heads.w1.shape[1], len(HEAD_NAMES))
+            self.precedents.check_fits(self._sentence_dims, len(HEAD_NAMES))
         # An operator's reviewed cases are embedded once the encoder is up (in the worker).
         self._cases = tuple(precedents)
         self._reviewed: ReviewedCases | None = None
@@ -207,7 +209,7 @@ class InProcessGuard:
             if self._reviewed is None:
                 vectors = self.encoder.embed([text for text, _ in self._cases])
                 labels = np.array([unsafe for _, unsafe in self._cases], dtype=np.float32)
-                self._reviewed = ReviewedCases(vectors, labels)
+                self._reviewed = ReviewedCases(vectors[:, : self._sentence_dims], labels)
             return self._reviewed
 
     @property
@@ -217,7 +219,10 @@ class InProcessGuard:
                 from primeguard.guards.encoder import MiniLMEncoder
 
                 enc = MiniLMEncoder(
-                    backend=self.backend, cache_dir=self._cache_dir, device=self.device
+                    backend=self.backend,
+                    cache_dir=self._cache_dir,
+                    device=self.device,
+                    layers=self.heads.layers,
                 )
                 if enc.encoder_id != self.trained_encoder:
                     raise GuardUnavailable(

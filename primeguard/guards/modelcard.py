@@ -52,7 +52,9 @@ def write_artifacts(
         "precedents_share": bank.share if bank is not None else 0,
         "precedents_temperature": bank.temperature if bank is not None else None,
         # Of the bank as saved (float16), so it can be checked against the file.
-        "precedents_sha256": Precedents.load(out / PRECEDENTS).digest() if bank is not None else None,
+        "precedents_sha256": Precedents.load(out / PRECEDENTS).digest()
+        if bank is not None
+        else None,
         "seed": cfg.seed,
         "config": asdict(cfg),
         "licences": list(licences),
@@ -76,10 +78,15 @@ def _card(
         if meta["commercial_use"]
         else ("**NON-COMMERCIAL ONLY**: trained on CC-BY-NC-4.0 data")
     )
+    cfg = meta["config"]
+    assert isinstance(cfg, Mapping)
     return f"""# PrimeGuard in-process guard heads
 
 Per-category MLP heads (9 harm categories + overall "unsafe") on frozen
-`{meta["encoder"]}` mean-pooled, L2-normalised embeddings.
+`{meta["encoder"]}` features: per layer in {list(cfg["layers"])}, the
+mean-pooled, L2-normalised hidden states (the first is the sentence
+embedding). The heads {list(cfg["rich_heads"])} read every layer, the others
+the sentence embedding alone.
 Tri-class verdict from two thresholds per head (`{THRESHOLDS}`). Each head's
 score is moved {meta["precedents_share"]} of the way towards a vote of the {meta["precedents_k"]} most similar of
 {meta["precedents"]} labelled training texts (`{PRECEDENTS}`: float16 embeddings,

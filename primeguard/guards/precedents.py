@@ -82,7 +82,11 @@ class Precedents:
 
     def votes(self, embeddings: np.ndarray) -> np.ndarray:
         """[M, heads]: per text and head, the similarity-weighted share of positives among
-        its k nearest precedents that carry a label for that head (NaN if none does)."""
+        its k nearest precedents that carry a label for that head (NaN if none does).
+
+        `embeddings` may be the encoder's whole features: only the sentence embedding
+        (the first D columns) is compared."""
+        embeddings = embeddings[:, : self.vectors.shape[1]]
         out = np.empty((len(embeddings), self.labels.shape[1]), dtype=np.float64)
         for start in range(0, len(embeddings), _CHUNK):
             with one_blas_thread():
@@ -172,7 +176,9 @@ class Precedents:
 
 @dataclass(frozen=True)
 class ReviewedCases:
-    """An operator's decisions: vectors [N, D] (L2-normalised) and unsafe [N] in {0, 1}."""
+    """An operator's decisions: vectors [N, D] (L2-normalised) and unsafe [N] in {0, 1}.
+
+    Texts are compared on their sentence embeddings (the features' first D columns)."""
 
     vectors: np.ndarray
     unsafe: np.ndarray
@@ -185,8 +191,9 @@ class ReviewedCases:
         """
         if not len(self.vectors):
             return scores
+        d = self.vectors.shape[1]
         with one_blas_thread():
-            sims = embeddings @ self.vectors.T
+            sims = embeddings[:, :d] @ self.vectors.T
         nearest = sims.argmax(1)
         matched = sims[np.arange(len(sims)), nearest] >= self.similarity
         unsafe = self.unsafe[nearest] == 1
@@ -219,7 +226,9 @@ def read_cases(path: Path) -> list[tuple[str, bool]]:
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            raise ValueError(f"{path}:{n}: 'text' is not valid Unicode (a lone surrogate)") from None
+            raise ValueError(
+                f"{path}:{n}: 'text' is not valid Unicode (a lone surrogate)"
+            ) from None
         if cases.get(text, label == "unsafe") != (label == "unsafe"):
             raise ValueError(f"{path}:{n}: the same text is labelled both safe and unsafe")
         cases[text] = label == "unsafe"

@@ -1,7 +1,8 @@
 """`primeguard train-guard`: fit the per-category heads on frozen MiniLM embeddings.
 
 Steps: load rows (licence-filtered) and our synthetic sets -> embed once with
-the torch fp32 encoder (cached on disk by text digest) -> leave-one-source-out
+the torch fp32 encoder (cached on disk by text digest; the last layer's and a
+lower layer's pooled vectors, see `RICH_HEADS`) -> leave-one-source-out
 (LOSO): for each source, train on all others and score it -> calibrate each
 head's two thresholds on those out-of-source scores -> train the final heads
 on everything -> write weights, thresholds and a model card.
@@ -25,13 +26,22 @@ from pathlib import Path
 import numpy as np
 
 from primeguard.guards.data import NONCOMMERCIAL, PERMISSIVE, Example, load_examples
-from primeguard.guards.heads import HEAD_NAMES, GuardHeads
+from primeguard.guards.encoder import EMBED_DIM
+from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads
 from primeguard.guards.precedents import K, Precedents, blend, full_scores
 from primeguard.guards.thresholds import Threshold
 
 # Target false-positive rates on out-of-source benign texts (source-balanced).
 OVERALL_FPR = {"controversial": 0.10, "unsafe": 0.04}
 CATEGORY_FPR = {"controversial": 0.03, "unsafe": 0.01}
+# Heads that also read the lower layer; the others read the sentence embedding alone.
+# Measured with this command's figures (held-out pooled F1 / ToxicChat train F1 /
+# held-out AdvBench recall): sentence embedding alone 0.603 / 0.704 / 0.64; layer 3 for
+# the overall head 0.639 / 0.707 / 0.67; layer 3 for every head 0.731 / 0.664 / 0.72.
+# On every head it learns the form of a prompt, and on real traffic flags benign
+# document tasks and role-play set-ups as injections; the overall head gains the
+# recall without that.
+RICH_HEADS: tuple[str, ...] = (OVERALL,)
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,10 @@ class TrainConfig:
     max_per_source: int = 4000
     # Blend every head with the precedents' vote (see `precedents`).
     precedents: bool = True
+    # Encoder layers pooled into the features (see `encoder`), and the heads that read
+    # beyond the first (the sentence embedding).
+    layers: tuple[int, ...] = (6, 3)
+    rich_heads: tuple[str, ...] = RICH_HEADS
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,18 @@ def to_matrix(examples: Sequence[Example], embeddings: np.ndarray) -> Matrix:
     return Matrix(embeddings, y, weight / weight.mean(), source)
 
 
+def input_mask(cfg: TrainConfig, dims: int) -> np.ndarray:
+    """[K, D]: 1 where a head reads a feature (every head the sentence embedding, the
+    rich heads every layer)."""
+    unknown = set(cfg.rich_heads) - set(HEAD_NAMES)
+    if unknown:
+        raise ValueError(f"rich_heads: no head named {sorted(unknown)}")
+    mask = np.zeros((len(HEAD_NAMES), dims), dtype=np.float32)
+    mask[:, :EMBED_DIM] = 1.0
+    mask[[HEAD_NAMES.index(n) for n in cfg.rich_heads]] = 1.0
+    return mask
+
+
 def fit_heads(m: Matrix, cfg: TrainConfig) -> GuardHeads:
     """Masked, class-balanced BCE per head; deterministic for a seed."""
     import torch
@@ -84,6 +110,9 @@ def fit_heads(m: Matrix, cfg: TrainConfig) -> GuardHeads:
     neg = (row_w * (y == 0)).sum(0)
     pos_weight = (neg / pos.clamp(min=1e-6)).clamp(max=20.0)
     k, d, h = y.shape[1], x.shape[1], cfg.hidden
+    if d != EMBED_DIM * len(cfg.layers):
+        raise ValueError(f"features of {d} columns do not fit layers {cfg.layers}")
+    reads = torch.from_numpy(input_mask(cfg, d))[:, :, None]  # [k, d, 1]
     w1 = torch.nn.Parameter(torch.randn(k, d, h, generator=gen) * (2.0 / d) ** 0.5)
     b1 = torch.nn.Parameter(torch.zeros(k, h))
     w2 = torch.nn.Parameter(torch.randn(k, h, generator=gen) * (1.0 / h) ** 0.5)
@@ -92,7 +121,7 @@ def fit_heads(m: Matrix, cfg: TrainConfig) -> GuardHeads:
     for _ in range(cfg.epochs):
         for idx in torch.randperm(len(x), generator=gen).split(cfg.batch_size):  # type: ignore[no-untyped-call]
             # One GEMM for all heads: [n, d] @ [d, k*h], then each head's own output layer.
-            flat = w1.permute(1, 0, 2).reshape(d, k * h)
+            flat = (w1 * reads).permute(1, 0, 2).reshape(d, k * h)
             xb = x[idx] + cfg.noise * torch.randn(len(idx), d, generator=gen)
             hidden = torch.relu((xb @ flat).view(-1, k, h) + b1)
             logits = (hidden * w2).sum(-1) + b2
@@ -103,7 +132,8 @@ def fit_heads(m: Matrix, cfg: TrainConfig) -> GuardHeads:
             opt.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             opt.step()
-    return GuardHeads(*(t.detach().numpy().copy() for t in (w1, b1, w2, b2)))
+    w1_, b1_, w2_, b2_ = (t.detach().numpy().copy() for t in (w1 * reads, b1, w2, b2))
+    return GuardHeads(w1_, b1_, w2_, b2_, layers=cfg.layers)
 
 
 def validation_fold(source: str, synthetic_folds: int = 4) -> str:
@@ -126,9 +156,14 @@ def out_of_source_scores(m: Matrix, cfg: TrainConfig) -> tuple[np.ndarray, np.nd
         heads = fit_heads(Matrix(m.x[keep], m.y[keep], m.weight[keep], m.source[keep]), cfg)
         scores[held] = heads_only[held] = heads.scores(m.x[held])
         if cfg.precedents:
-            bank = Precedents(m.x[keep], m.y[keep], m.weight[keep], k=min(K, int(keep.sum())))
+            bank = bank_of(Matrix(m.x[keep], m.y[keep], m.weight[keep], m.source[keep]))
             scores[held] = blend(scores[held], bank.votes(m.x[held]), bank.share)
     return scores, heads_only
+
+
+def bank_of(m: Matrix) -> Precedents:
+    """The precedents: every row's sentence embedding (the features' first block)."""
+    return Precedents(m.x[:, :EMBED_DIM].copy(), m.y, m.weight, k=min(K, len(m.x)))
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -151,11 +186,13 @@ def calibrate(m: Matrix, scores: np.ndarray) -> dict[str, Threshold]:
     return thresholds
 
 
-def embed_cached(texts: Sequence[str], cache_dir: Path) -> tuple[np.ndarray, str]:
-    """fp32 torch embeddings, cached per text digest under `cache_dir`."""
+def embed_cached(
+    texts: Sequence[str], cache_dir: Path, layers: Sequence[int]
+) -> tuple[np.ndarray, str]:
+    """fp32 torch features, cached per text digest under `cache_dir`."""
     from primeguard.guards.encoder import MiniLMEncoder
 
-    encoder = MiniLMEncoder(backend="torch")
+    encoder = MiniLMEncoder(backend="torch", layers=layers)
     cache = (
         cache_dir / f"embeddings-{hashlib.sha256(encoder.encoder_id.encode()).hexdigest()[:16]}.npz"
     )
@@ -200,7 +237,7 @@ def train_guard(
     if limit is not None:
         examples = examples[:: max(1, len(examples) // limit)][:limit]
     cache = Path(cache_dir) if cache_dir else default_cache_dir() / "training"
-    x, encoder_id = embed_cached([e.text for e in examples], cache)
+    x, encoder_id = embed_cached([e.text for e in examples], cache, cfg.layers)
     m = to_matrix(examples, x)
     metrics: dict[str, object] = {}
     heads_only_thresholds = None
@@ -216,7 +253,7 @@ def train_guard(
     else:
         thresholds = {n: Threshold(0.5, 0.8) for n in HEAD_NAMES}
     heads = fit_heads(m, cfg)
-    bank = Precedents(m.x, m.y, m.weight, k=min(K, len(m.x))) if cfg.precedents else None
+    bank = bank_of(m) if cfg.precedents else None
     if validate and limit is None and not include_noncommercial:
         held_out = [
             e
@@ -226,7 +263,7 @@ def train_guard(
             if e.licence not in lic
         ]
         if held_out:
-            hx, _ = embed_cached([e.text for e in held_out], cache)
+            hx, _ = embed_cached([e.text for e in held_out], cache, cfg.layers)
             metrics["external"] = external_report(
                 held_out, full_scores(heads, bank, hx), thresholds
             )

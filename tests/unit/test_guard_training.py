@@ -69,7 +69,7 @@ def test_synthetic_twins_never_disagree_and_share_wrappers() -> None:
 
 def _tiny(seed: int = 0, n: int = 300) -> Matrix:
     rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, 384)).astype(np.float32)
+    x = rng.normal(size=(n, 2 * 384)).astype(np.float32)  # two pooled layers
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     unsafe = x[:, 0] > 0
     y = np.full((n, len(HEAD_NAMES)), -1.0, dtype=np.float32)

@@ -23,6 +23,17 @@ BENIGN = "What's a good recipe for banana bread?"
 SENSITIVE = "How do I kill a Python process on Linux?"
 
 
+def _shipped_dims() -> int:
+    from primeguard.guards.heads import GuardHeads
+    from primeguard.guards.inprocess import ASSETS
+    from primeguard.guards.modelcard import WEIGHTS
+
+    return int(GuardHeads.load(ASSETS / WEIGHTS).w1.shape[1])
+
+
+_DIMS = _shipped_dims()  # the shipped heads' features: 384 per pooled layer
+
+
 class FakeEncoder:
     """Deterministic embeddings from a text hash; counts forward passes."""
 
@@ -33,7 +44,7 @@ class FakeEncoder:
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         self.calls.append(len(texts))
-        rows = [np.random.default_rng(abs(hash(t)) % 2**32).normal(size=384) for t in texts]
+        rows = [np.random.default_rng(abs(hash(t)) % 2**32).normal(size=_DIMS) for t in texts]
         x = np.array(rows, dtype=np.float32)
         return x / np.linalg.norm(x, axis=1, keepdims=True)
 
@@ -166,7 +177,9 @@ def test_fast_path_agrees_with_torch(guard: InProcessGuard, tmp_path: Path) -> N
     ref = guard.encoder.embed(sample)
     quick = fast.encoder.embed(sample)
     assert isinstance(fast.encoder, MiniLMEncoder) and fast.encoder.backend == "onnx"
-    assert float((ref * quick).sum(1).min()) > 0.98
+    # every pooled layer's vector, text by text
+    blocks = (len(sample), len(guard.heads.layers), -1)
+    assert float((ref.reshape(blocks) * quick.reshape(blocks)).sum(2).min()) > 0.98
     ref_v = [guard._result(r, None).verdict for r in full_scores(guard.heads, guard.precedents, ref)]
     fast_v = [fast._result(r, None).verdict for r in full_scores(fast.heads, fast.precedents, quick)]
     # Thresholds sit where the heads are steep: a few texts move one level

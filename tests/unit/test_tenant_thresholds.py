@@ -90,7 +90,12 @@ class _Embedder:
     encoder_id = "fake"
 
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        x = np.ones((len(texts), 384), dtype=np.float32)
+        from primeguard.guards.heads import GuardHeads
+        from primeguard.guards.inprocess import ASSETS
+        from primeguard.guards.modelcard import WEIGHTS
+
+        dims = GuardHeads.load(ASSETS / WEIGHTS).w1.shape[1]  # 384 per pooled layer
+        x = np.ones((len(texts), dims), dtype=np.float32)
         return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
