@@ -30,6 +30,8 @@ from primeguard.guards.synthetic import (
     injected_documents,
     toxic_content,
     unsafe_requests,
+    writing_harmful,
+    writing_twins,
 )
 from primeguard.verdicts import Category
 
@@ -234,6 +236,7 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "benign-statements": benign_statements,
         "benign-howto": howto_twins,
         "benign-documents": clean_documents,
+        "benign-writing": writing_twins,
     }
     unsafe = {
         "unsafe-synthetic": unsafe_requests,
@@ -241,6 +244,7 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "unsafe-statements": abusive_statements,
         "unsafe-howto": howto_harmful,
         "unsafe-injection": injected_documents,
+        "unsafe-writing": writing_harmful,
     }
     out = [
         Example(t, False, safe, f"primeguard/{name}/{f}", SYNTHETIC_LICENCE)

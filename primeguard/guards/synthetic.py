@@ -24,6 +24,9 @@ rows look nothing like real traffic.  These generators fill the gap:
 * `injected_documents` / `clean_documents`: emails, pages, reviews and code
   carrying an instruction for the assistant, and the same documents with an
   ordinary request for their human reader;
+* `writing_harmful` / `writing_twins`: requests for an artefact that is the
+  harm (malware, scam messages, harassment, defamation, posts that glorify
+  or encourage harm) and for the same kind of artefact, safe to write;
 * `unsafe_requests`: category positives where the public sets are thin
   (self-harm, sexual content involving minors, CBRN and explosives, privacy,
   threats and hate statements), phrased like the benign sets.
@@ -43,6 +46,7 @@ from primeguard.guards.synthetic_tasks import benign_tasks
 from primeguard.guards.synthetic_toxic import toxic_content
 from primeguard.guards.synthetic_traffic import benign_traffic
 from primeguard.guards.synthetic_unsafe import unsafe_requests
+from primeguard.guards.synthetic_writing import writing_harmful, writing_twins
 
 SYNTHETIC_LICENCE = "Apache-2.0"
 
@@ -62,4 +66,6 @@ __all__ = [
     "sample",
     "toxic_content",
     "unsafe_requests",
+    "writing_harmful",
+    "writing_twins",
 ]

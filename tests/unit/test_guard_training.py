@@ -56,6 +56,9 @@ def test_synthetic_twins_never_disagree_and_share_wrappers() -> None:
     assert {"primeguard/benign-statements", "primeguard/unsafe-statements"} <= sources
     assert {"primeguard/benign-howto", "primeguard/unsafe-howto"} <= sources
     assert {"primeguard/benign-documents", "primeguard/unsafe-injection"} <= sources
+    assert {"primeguard/benign-writing", "primeguard/unsafe-writing"} <= sources
+    drafts = [e for e in examples if e.text.startswith("Help me write ")]
+    assert {e.unsafe for e in drafts} == {True, False}
     howto = [e for e in examples if e.text.startswith("Give detailed step-by-step instructions for")]
     assert {e.unsafe for e in howto} == {True, False}
     assert "primeguard/unsafe-toxic" in sources
