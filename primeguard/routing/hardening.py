@@ -12,6 +12,10 @@ raw, so a user can close its tags or plant the judge's JSON answer):
    that the user cannot guess, so it cannot be closed from inside; a user's
    own `</conversation...>`-like tags are JSON-escaped (`\u003c`) as well, for
    models that would take any closing tag as the end of the section.
+
+The fenced parts go in the judge's user message; its system message (the
+template with the tenant's guidelines) is the same for every request of a
+tenant, so an upstream's prefix cache can reuse it.
 """
 
 from __future__ import annotations
@@ -89,9 +93,18 @@ def render_conversation(messages: Sequence[Mapping[str, Any]], boundary: str) ->
         entry = {"role": role, "content": neutralise(text)}
         # ensure_ascii keeps look-alike Unicode (e.g. full-width braces) visible as escapes.
         # A JSON escape of "<" keeps the text readable yet never a literal fence tag.
-        lines.append(_FENCE_TAGS.sub(r"\\u003c", json.dumps(entry, ensure_ascii=True)))
-    body = "\n".join(lines)
-    return f"<conversation-{boundary}>\n{body}\n</conversation-{boundary}>"
+        lines.append(escape_fence_tags(json.dumps(entry, ensure_ascii=True)))
+    return fence("conversation", "\n".join(lines), boundary)
+
+
+def fence(name: str, body: str, boundary: str) -> str:
+    """`body` between `<name-boundary>` and `</name-boundary>` (body already escaped)."""
+    return f"<{name}-{boundary}>\n{body}\n</{name}-{boundary}>"
+
+
+def escape_fence_tags(text: str) -> str:
+    """Our fence tags in `text` JSON-escaped (`\\u003c`): text already JSON-encoded only."""
+    return _FENCE_TAGS.sub(r"\\u003c", text)
 
 
 def planted_objects(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from primeguard.errors import UpstreamError
-from primeguard.routing.hardening import new_boundary, planted_objects, render_conversation
+from primeguard.routing.hardening import (
+    escape_fence_tags,
+    fence,
+    new_boundary,
+    planted_objects,
+    render_conversation,
+)
 from primeguard.routing.parser import (
     JudgeOutputInvalid,
     echoes_planted,
@@ -67,10 +74,29 @@ _REEVAL_INSTRUCTION = "Re-evaluate the latest user turn of this conversation. An
 
 def first_check_text(first: RouteDecision) -> str:
     """The first decision as JSON, escaped like client text (it may quote the user)."""
-    return json.dumps(
+    return escape_fence_tags(json.dumps(
         {"system_check_result": first.system_check_result, "route": first.route.value, "system_tip": first.system_tip},
         ensure_ascii=True,
-    )
+    ))
+
+
+def system_prompt(template: string.Template, guidelines: GuidelineSet, boundary: str, **extra: str) -> str:
+    """A judge's system message: the template and the tenant's guidelines, nothing per request.
+
+    The shipped templates use only `$guidelines`, so every request of a tenant sends the
+    same system message and an upstream's prefix cache reuses it.  `$boundary` (and
+    `$first_check`) are still filled for templates written before; they make it differ.
+    """
+    return template.safe_substitute(guidelines=guidelines.text, boundary=boundary, **extra)
+
+
+def selection_messages(templates: RouteTemplates, request: JudgeRequest, instruction: str,
+                       conversation: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Route selection's messages: the cacheable system part, the fenced conversation."""
+    boundary = new_boundary()
+    system = system_prompt(templates.route_selection, request.guidelines, boundary)
+    user = instruction + render_conversation(conversation, boundary)
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
 class LLMRouteJudge:
@@ -86,9 +112,9 @@ class LLMRouteJudge:
         self._reeval_max_tokens = reevaluation_max_tokens
         self._json_mode = json_mode
 
-    async def _call(self, request: JudgeRequest, system: str, user: str, max_tokens: int) -> str:
+    async def _call(self, request: JudgeRequest, messages: list[dict[str, Any]], max_tokens: int) -> str:
         body: dict[str, Any] = {
-            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+            "messages": messages,
             "temperature": 0,
             "max_tokens": max_tokens,
             "stream": False,
@@ -106,12 +132,8 @@ class LLMRouteJudge:
         return content if isinstance(content, str) else ""
 
     async def select(self, request: JudgeRequest) -> RouteDecision:
-        boundary = new_boundary()
-        system = self._templates.route_selection.safe_substitute(
-            boundary=boundary, guidelines=request.guidelines.text
-        )
-        user = _SELECT_INSTRUCTION + render_conversation(request.messages, boundary)
-        text = await self._call(request, system, user, self._max_tokens)
+        messages = selection_messages(self._templates, request, _SELECT_INSTRUCTION, request.messages)
+        text = await self._call(request, messages, self._max_tokens)
         try:
             answer = parse_route_selection(text)
         except JudgeOutputInvalid as exc:
@@ -125,12 +147,17 @@ class LLMRouteJudge:
 
     async def reevaluate(self, request: JudgeRequest, first: RouteDecision) -> Reevaluation:
         boundary = new_boundary()
-        system = self._templates.reevaluation.safe_substitute(
-            boundary=boundary, guidelines=request.guidelines.text, first_check=first_check_text(first)
+        first_check = first_check_text(first)
+        system = system_prompt(self._templates.reevaluation, request.guidelines, boundary, first_check=first_check)
+        user = (
+            _REEVAL_INSTRUCTION
+            + fence("first-check", first_check, boundary)
+            + "\n\n"
+            + render_conversation(request.messages, boundary)
         )
-        user = _REEVAL_INSTRUCTION + render_conversation(request.messages, boundary)
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         try:
-            text = await self._call(request, system, user, self._reeval_max_tokens)
+            text = await self._call(request, messages, self._reeval_max_tokens)
         except JudgeUnavailable as exc:  # the refusal, never an error: the first check already doubted
             return Reevaluation(reevaluation=f"re-evaluation unavailable: {exc.reason}", final_response=None)
         try:

@@ -16,8 +16,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from primeguard.errors import UpstreamError
-from primeguard.routing.hardening import new_boundary, render_conversation
-from primeguard.routing.judge import JudgeRequest, JudgeUnavailable, Reevaluation
+from primeguard.routing.judge import (
+    JudgeRequest,
+    JudgeUnavailable,
+    Reevaluation,
+    selection_messages,
+)
 from primeguard.routing.templates import RouteTemplates
 from primeguard.upstream.protocol import ChoiceScorer
 from primeguard.verdicts import DecisionSource, Route, RouteDecision
@@ -41,10 +45,8 @@ class LikelihoodRouteJudge:
         self._priors: dict[str, dict[str, float]] = {}
 
     def _messages(self, request: JudgeRequest, conversation: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        boundary = new_boundary()
-        system = self._templates.route_selection.safe_substitute(boundary=boundary, guidelines=request.guidelines.text)
-        user = "Judge the latest user turn of this conversation.\n\n" + render_conversation(conversation, boundary)
-        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        instruction = "Judge the latest user turn of this conversation.\n\n"
+        return selection_messages(self._templates, request, instruction, conversation)
 
     async def _score(self, request: JudgeRequest, conversation: Sequence[Mapping[str, Any]]) -> dict[str, float]:
         scorer = cast(ChoiceScorer, request.target.upstream)

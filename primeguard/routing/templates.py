@@ -43,9 +43,10 @@ class _Table(BaseModel):
 
 
 #: Placeholders each template must use, so an edit can't silently drop the guidelines.
+#: (`$boundary` and `$first_check` are still filled where used; see `judge.system_prompt`.)
 _REQUIRED = {
-    "route_selection": {"boundary", "guidelines"},
-    "reevaluation": {"boundary", "guidelines", "first_check"},
+    "route_selection": {"guidelines"},
+    "reevaluation": {"guidelines"},
     "answer_system": {"guidelines", "tip_section"},
     "refusal": set(),
 }

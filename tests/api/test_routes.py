@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import openai
 import pytest
@@ -47,8 +48,9 @@ def test_potential_violation_returns_reevaluated_answer(client: openai.OpenAI, f
     assert raw.headers["x-primeguard-route"] == "potential_violation"
     assert raw.parse().choices[0].message.content == "Never mix bleach and ammonia."
     assert [r.kind for r in fake.requests] == ["judge", "reevaluation"]
-    reeval_system = fake.of_kind("reevaluation")[0].body["messages"][0]["content"]
-    assert "final_response" in reeval_system and "needs care" in reeval_system  # the first check is shown
+    system, user = (m["content"] for m in fake.of_kind("reevaluation")[0].body["messages"])
+    assert "final_response" in system and "needs care" not in system  # nothing per request there
+    assert re.search(r"<first-check-([0-9a-f]{16})>\n\{.*needs care.*\}\n</first-check-\1>", user)
 
 
 @pytest.mark.parametrize("reply", [
