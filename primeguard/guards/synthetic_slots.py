@@ -7,6 +7,8 @@ import random
 from collections.abc import Sequence
 from typing import TypeVar
 
+from primeguard.verdicts import Category
+
 T = TypeVar("T")
 
 
@@ -19,6 +21,32 @@ def expand(template: str, **slots: Sequence[str]) -> list[str]:
 
 def sample(rng: random.Random, texts: list[T], k: int) -> list[T]:
     return texts if len(texts) <= k else rng.sample(texts, k)
+
+
+#: (harmful task, its categories, a safe twin on the same subject)
+Twin = tuple[str, tuple[Category, ...], str]
+
+
+def safe_twins(
+    seed: int, code: str, wrappers: Sequence[str], tasks: Sequence[Twin], everyday: Sequence[str]
+) -> list[tuple[str, str]]:
+    """(family, text): each task's safe twin and the everyday tasks in the same wrappers;
+    families `{code}0` (up to 120 twins) and `{code}1` (up to 48 everyday)."""
+    rng = random.Random(seed)
+    twins = [w.format(t=twin) for w in wrappers for _, _, twin in tasks]
+    plain = [w.format(t=t) for w in wrappers for t in everyday]
+    return [(f"{code}0", t) for t in sample(rng, twins, 120)] + [
+        (f"{code}1", t) for t in sample(rng, plain, 48)
+    ]
+
+
+def harmful_tasks(
+    seed: int, family: str, wrappers: Sequence[str], tasks: Sequence[Twin], k: int
+) -> list[tuple[str, str, tuple[Category, ...]]]:
+    """(family, text, categories): up to `k` of the harmful tasks in the wrappers."""
+    rng = random.Random(seed)
+    rows = [(w.format(t=t), cats) for w in wrappers for t, cats, _ in tasks]
+    return [(family, t, cats) for t, cats in sample(rng, rows, k)]
 
 
 OS = ["Linux", "Ubuntu", "macOS", "Windows", "a Raspberry Pi"]
