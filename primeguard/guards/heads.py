@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from primeguard.guards.encoder import EMBED_DIM
+from primeguard.guards.encoder import EMBED_DIM, LAYERS, check_layers
 from primeguard.verdicts import Category
 
 _blas: Any = None
@@ -82,9 +82,12 @@ class GuardHeads:
     b1: np.ndarray
     w2: np.ndarray
     b2: np.ndarray
-    layers: tuple[int, ...] = (6,)
+    layers: tuple[int, ...] = LAYERS
 
     def __post_init__(self) -> None:
+        # A tuple, checked (sentence layer first, distinct, in the model): a bad file fails
+        # when it is loaded, at start-up, not on the first text.
+        object.__setattr__(self, "layers", check_layers(self.layers))
         if self.w1.ndim != 3 or self.w1.shape[1] != EMBED_DIM * len(self.layers):
             raise ValueError(
                 f"heads: w1 {self.w1.shape} does not fit {len(self.layers)} pooled layers"
@@ -109,7 +112,7 @@ class GuardHeads:
         h = hashlib.sha256()
         for name in TENSORS:
             h.update(np.ascontiguousarray(getattr(self, name), dtype=np.float32).tobytes())
-        if self.layers != (6,):
+        if self.layers != LAYERS:  # single-layer digests stay as they were
             h.update(repr(self.layers).encode())
         return h.hexdigest()
 

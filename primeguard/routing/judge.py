@@ -19,6 +19,7 @@ from primeguard.errors import UpstreamError
 from primeguard.routing.hardening import (
     escape_fence_tags,
     fence,
+    neutralise,
     new_boundary,
     planted_objects,
     render_conversation,
@@ -73,9 +74,14 @@ _REEVAL_INSTRUCTION = "Re-evaluate the latest user turn of this conversation. An
 
 
 def first_check_text(first: RouteDecision) -> str:
-    """The first decision as JSON, escaped like client text (it may quote the user)."""
+    """The first decision as JSON, escaped like client text (it may quote the user): template
+    tokens neutralised, JSON-encoded, fence tags escaped."""
     return escape_fence_tags(json.dumps(
-        {"system_check_result": first.system_check_result, "route": first.route.value, "system_tip": first.system_tip},
+        {
+            "system_check_result": neutralise(first.system_check_result),
+            "route": first.route.value,
+            "system_tip": neutralise(first.system_tip),
+        },
         ensure_ascii=True,
     ))
 

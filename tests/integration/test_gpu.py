@@ -31,11 +31,13 @@ TEXTS = [
 def test_minilm_encoder_on_cuda_matches_cpu() -> None:
     from primeguard.guards.encoder import MiniLMEncoder
 
-    cpu = MiniLMEncoder(backend="torch").embed(TEXTS)
-    gpu_encoder = MiniLMEncoder(backend="torch", device="cuda")
+    layers = (6, 3)  # the sentence embedding and the lower layer the shipped heads read
+    cpu = MiniLMEncoder(backend="torch", layers=layers).embed(TEXTS)
+    gpu_encoder = MiniLMEncoder(backend="torch", device="cuda", layers=layers)
     gpu = gpu_encoder.embed(TEXTS)
     assert gpu_encoder.device == "cuda"
-    assert float((cpu * gpu).sum(1).min()) > 0.999
+    blocks = (len(TEXTS), len(layers), -1)
+    assert float((cpu.reshape(blocks) * gpu.reshape(blocks)).sum(2).min()) > 0.999
 
 
 async def test_inprocess_guard_on_cuda_gives_the_cpu_verdicts() -> None:

@@ -110,6 +110,14 @@ def test_heads_keep_their_layers_and_older_files_read_as_the_sentence_layer(
     assert GuardHeads.load(tmp_path / "old.safetensors").layers == (6,)
     with pytest.raises(ValueError, match="does not fit 3 pooled layers"):
         GuardHeads(*w, layers=(6, 3, 2))
+    # a list is stored as the tuple, with the same digest
+    listed = GuardHeads(*w, layers=[6, 3])  # type: ignore[arg-type]
+    assert listed.layers == (6, 3) and listed.digest() == back.digest()
+    # a file naming layers the encoder cannot give fails when loaded (at start-up)
+    save_file(dict(zip(("w1", "b1", "w2", "b2"), w)), str(tmp_path / "bad.safetensors"),
+              metadata={"heads": ",".join(HEAD_NAMES), "layers": "3,6"})
+    with pytest.raises(ValueError, match="encoder layers must start with 6"):
+        GuardHeads.load(tmp_path / "bad.safetensors")
 
 
 def test_precedents_and_reviewed_cases_compare_sentence_embeddings_only() -> None:

@@ -45,8 +45,9 @@ class FakeEncoder:
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         self.calls.append(len(texts))
         rows = [np.random.default_rng(abs(hash(t)) % 2**32).normal(size=_DIMS) for t in texts]
-        x = np.array(rows, dtype=np.float32)
-        return x / np.linalg.norm(x, axis=1, keepdims=True)
+        x = np.array(rows, dtype=np.float32).reshape(len(texts), -1, 384)
+        # a unit vector per pooled layer, as the real encoder gives
+        return (x / np.linalg.norm(x, axis=2, keepdims=True)).reshape(len(texts), _DIMS)
 
 
 @pytest.fixture(scope="module")

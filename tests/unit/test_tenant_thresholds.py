@@ -95,8 +95,9 @@ class _Embedder:
         from primeguard.guards.modelcard import WEIGHTS
 
         dims = GuardHeads.load(ASSETS / WEIGHTS).w1.shape[1]  # 384 per pooled layer
-        x = np.ones((len(texts), dims), dtype=np.float32)
-        return x / np.linalg.norm(x, axis=1, keepdims=True)
+        x = np.ones((len(texts), dims // 384, 384), dtype=np.float32)
+        # a unit vector per pooled layer, as the real encoder gives
+        return (x / np.linalg.norm(x, axis=2, keepdims=True)).reshape(len(texts), dims)
 
 
 @pytest.mark.anyio
