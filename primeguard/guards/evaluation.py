@@ -12,7 +12,7 @@ from primeguard.guards.thresholds import Threshold
 
 if TYPE_CHECKING:
     from primeguard.guards.data import Example
-    from primeguard.guards.training import Matrix
+    from primeguard.guards.fitting import Matrix
 
 
 def levels(scores: np.ndarray, thresholds: Mapping[str, Threshold]) -> np.ndarray:

@@ -7,7 +7,7 @@ train them.  Weights live in a safetensors file next to `thresholds.json`.
 
 The input is the encoder's features: one pooled vector per layer in `layers`
 (the sentence embedding first).  Training decides which heads read the lower
-layers (see `training.RICH_HEADS`); the others hold zero weights there.  The
+layers (see `fitting.RICH_HEADS`); the others hold zero weights there.  The
 file records the layers, so the guard builds the encoder that fits it.
 """
 

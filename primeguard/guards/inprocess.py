@@ -18,6 +18,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from primeguard.guards.batcher import DynamicBatcher
+from primeguard.guards.encoder import EMBED_DIM
 from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads, one_blas_thread
 from primeguard.guards.modelcard import THRESHOLDS, WEIGHTS
 from primeguard.guards.precedents import FILE as PRECEDENTS
@@ -78,10 +79,8 @@ class InProcessGuard:
         self.heads = GuardHeads.load(assets / WEIGHTS)
         bank_file = assets / PRECEDENTS
         self.precedents = Precedents.load(bank_file) if vote and bank_file.exists() else None
-        # The features' first block, the sentence embedding, is what cases are compared on.
-        self._sentence_dims = self.heads.w1.shape[1] // len(self.heads.layers)
-        if self.precedents is not None:
-            self.precedents.check_fits(self._sentence_dims, len(HEAD_NAMES))
+        if self.precedents is not None:  # cases compare the sentence embedding alone
+            self.precedents.check_fits(EMBED_DIM, len(HEAD_NAMES))
         # An operator's reviewed cases are embedded once the encoder is up (in the worker).
         self._cases = tuple(precedents)
         self._reviewed: ReviewedCases | None = None
@@ -209,7 +208,7 @@ class InProcessGuard:
             if self._reviewed is None:
                 vectors = self.encoder.embed([text for text, _ in self._cases])
                 labels = np.array([unsafe for _, unsafe in self._cases], dtype=np.float32)
-                self._reviewed = ReviewedCases(vectors[:, : self._sentence_dims], labels)
+                self._reviewed = ReviewedCases(vectors[:, :EMBED_DIM], labels)
             return self._reviewed
 
     @property

@@ -16,7 +16,7 @@ from primeguard.guards.thresholds import Threshold, dump_thresholds
 
 if TYPE_CHECKING:
     from primeguard.guards.data import Example
-    from primeguard.guards.training import TrainConfig
+    from primeguard.guards.fitting import TrainConfig
 
 WEIGHTS = "heads.safetensors"
 THRESHOLDS = "thresholds.json"

@@ -2,7 +2,7 @@
 
 Steps: load rows (licence-filtered) and our synthetic sets -> embed once with
 the torch fp32 encoder (cached on disk by text digest; the last layer's and a
-lower layer's pooled vectors, see `RICH_HEADS`) -> leave-one-source-out
+lower layer's pooled vectors, see `fitting.RICH_HEADS`) -> leave-one-source-out
 (LOSO): for each source, train on all others and score it -> calibrate each
 head's two thresholds on those out-of-source scores -> train the final heads
 on everything -> write weights, thresholds and a model card.
@@ -20,120 +20,19 @@ import sys
 import time
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from primeguard.guards.data import NONCOMMERCIAL, PERMISSIVE, Example, load_examples
-from primeguard.guards.encoder import EMBED_DIM
-from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads
-from primeguard.guards.precedents import K, Precedents, blend, full_scores
+from primeguard.guards.fitting import Matrix, TrainConfig, bank_of, fit_heads, to_matrix
+from primeguard.guards.heads import HEAD_NAMES
+from primeguard.guards.precedents import blend, full_scores
 from primeguard.guards.thresholds import Threshold
 
 # Target false-positive rates on out-of-source benign texts (source-balanced).
 OVERALL_FPR = {"controversial": 0.10, "unsafe": 0.04}
 CATEGORY_FPR = {"controversial": 0.03, "unsafe": 0.01}
-# Heads that also read the lower layer; the others read the sentence embedding alone.
-# Measured with this command's figures (held-out pooled F1 / ToxicChat train F1 /
-# held-out AdvBench recall): sentence embedding alone 0.603 / 0.704 / 0.64; layer 3 for
-# the overall head 0.639 / 0.707 / 0.67; layer 3 for every head 0.731 / 0.664 / 0.72.
-# On every head it learns the form of a prompt, and on real traffic flags benign
-# document tasks and role-play set-ups as injections; the overall head gains the
-# recall without that.
-RICH_HEADS: tuple[str, ...] = (OVERALL,)
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    seed: int = 0
-    hidden: int = 32
-    epochs: int = 30
-    batch_size: int = 1024
-    lr: float = 3e-3
-    weight_decay: float = 1e-4
-    # Gaussian noise on embeddings while training, about the int8 fast path's error
-    # (cosine ~0.99): heads that are flat at that scale give the same verdict on both paths.
-    noise: float = 0.012
-    max_per_source: int = 4000
-    # Blend every head with the precedents' vote (see `precedents`).
-    precedents: bool = True
-    # Encoder layers pooled into the features (see `encoder`), and the heads that read
-    # beyond the first (the sentence embedding).
-    layers: tuple[int, ...] = (6, 3)
-    rich_heads: tuple[str, ...] = RICH_HEADS
-
-
-@dataclass(frozen=True)
-class Matrix:
-    """Examples as arrays: X [N, D], Y [N, K] in {1, 0, -1}, per-row weight and source."""
-
-    x: np.ndarray
-    y: np.ndarray
-    weight: np.ndarray
-    source: np.ndarray
-
-
-def to_matrix(examples: Sequence[Example], embeddings: np.ndarray) -> Matrix:
-    y = np.array([[*e.targets, int(e.unsafe)] for e in examples], dtype=np.float32)
-    source = np.array([e.source for e in examples])
-    names, counts = np.unique(source, return_counts=True)
-    size = dict(zip(names, counts))
-    # Sources differ 50-fold in size: weight 1/sqrt(n) so no single one dominates.
-    weight = np.array([1.0 / np.sqrt(size[s]) for s in source], dtype=np.float32)
-    return Matrix(embeddings, y, weight / weight.mean(), source)
-
-
-def input_mask(cfg: TrainConfig, dims: int) -> np.ndarray:
-    """[K, D]: 1 where a head reads a feature (every head the sentence embedding, the
-    rich heads every layer)."""
-    unknown = set(cfg.rich_heads) - set(HEAD_NAMES)
-    if unknown:
-        raise ValueError(f"rich_heads: no head named {sorted(unknown)}")
-    mask = np.zeros((len(HEAD_NAMES), dims), dtype=np.float32)
-    mask[:, :EMBED_DIM] = 1.0
-    mask[[HEAD_NAMES.index(n) for n in cfg.rich_heads]] = 1.0
-    return mask
-
-
-def fit_heads(m: Matrix, cfg: TrainConfig) -> GuardHeads:
-    """Masked, class-balanced BCE per head; deterministic for a seed."""
-    import torch
-
-    torch.manual_seed(cfg.seed)
-    gen = torch.Generator().manual_seed(cfg.seed)
-    x = torch.from_numpy(m.x)
-    y = torch.from_numpy(m.y)
-    known = (y >= 0).float()
-    row_w = torch.from_numpy(m.weight)[:, None] * known
-    pos = (row_w * (y == 1)).sum(0)
-    neg = (row_w * (y == 0)).sum(0)
-    pos_weight = (neg / pos.clamp(min=1e-6)).clamp(max=20.0)
-    k, d, h = y.shape[1], x.shape[1], cfg.hidden
-    if d != EMBED_DIM * len(cfg.layers):
-        raise ValueError(f"features of {d} columns do not fit layers {cfg.layers}")
-    reads = torch.from_numpy(input_mask(cfg, d))[:, :, None]  # [k, d, 1]
-    w1 = torch.nn.Parameter(torch.randn(k, d, h, generator=gen) * (2.0 / d) ** 0.5)
-    b1 = torch.nn.Parameter(torch.zeros(k, h))
-    w2 = torch.nn.Parameter(torch.randn(k, h, generator=gen) * (1.0 / h) ** 0.5)
-    b2 = torch.nn.Parameter(torch.zeros(k))
-    opt = torch.optim.AdamW([w1, b1, w2, b2], lr=cfg.lr, weight_decay=cfg.weight_decay)
-    for _ in range(cfg.epochs):
-        for idx in torch.randperm(len(x), generator=gen).split(cfg.batch_size):  # type: ignore[no-untyped-call]
-            # One GEMM for all heads: [n, d] @ [d, k*h], then each head's own output layer.
-            flat = (w1 * reads).permute(1, 0, 2).reshape(d, k * h)
-            xb = x[idx] + cfg.noise * torch.randn(len(idx), d, generator=gen)
-            hidden = torch.relu((xb @ flat).view(-1, k, h) + b1)
-            logits = (hidden * w2).sum(-1) + b2
-            target = y[idx].clamp(min=0)
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                logits, target, weight=row_w[idx], pos_weight=pos_weight, reduction="sum"
-            ) / row_w[idx].sum().clamp(min=1.0)
-            opt.zero_grad()
-            loss.backward()  # type: ignore[no-untyped-call]
-            opt.step()
-    w1_, b1_, w2_, b2_ = (t.detach().numpy().copy() for t in (w1 * reads, b1, w2, b2))
-    return GuardHeads(w1_, b1_, w2_, b2_, layers=cfg.layers)
 
 
 def validation_fold(source: str, synthetic_folds: int = 4) -> str:
@@ -153,17 +52,12 @@ def out_of_source_scores(m: Matrix, cfg: TrainConfig) -> tuple[np.ndarray, np.nd
         held = folds == src
         print(f"leave-one-source-out: {src} ({int(held.sum())} rows)", file=sys.stderr, flush=True)
         keep = ~held
-        heads = fit_heads(Matrix(m.x[keep], m.y[keep], m.weight[keep], m.source[keep]), cfg)
+        heads = fit_heads(m.rows(keep), cfg)
         scores[held] = heads_only[held] = heads.scores(m.x[held])
         if cfg.precedents:
-            bank = bank_of(Matrix(m.x[keep], m.y[keep], m.weight[keep], m.source[keep]))
+            bank = bank_of(m.rows(keep))
             scores[held] = blend(scores[held], bank.votes(m.x[held]), bank.share)
     return scores, heads_only
-
-
-def bank_of(m: Matrix) -> Precedents:
-    """The precedents: every row's sentence embedding (the features' first block)."""
-    return Precedents(m.x[:, :EMBED_DIM].copy(), m.y, m.weight, k=min(K, len(m.x)))
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:

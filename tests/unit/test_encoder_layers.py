@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from primeguard.guards.encoder import EMBED_DIM, MiniLMEncoder, check_layers
+from primeguard.guards.fitting import Matrix, TrainConfig, fit_heads, input_mask
 from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads
 from primeguard.guards.precedents import Precedents, ReviewedCases
-from primeguard.guards.training import Matrix, TrainConfig, fit_heads, input_mask
 
 TEXTS = [
     "What's a good recipe for banana bread?",

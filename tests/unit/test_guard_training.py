@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from primeguard.guards.data import CATEGORIES, categories_for, category_targets, synthetic_examples
+from primeguard.guards.fitting import Matrix, TrainConfig, fit_heads, to_matrix
 from primeguard.guards.heads import HEAD_NAMES, GuardHeads
 from primeguard.guards.thresholds import Threshold
-from primeguard.guards.training import Matrix, TrainConfig, calibrate, fit_heads, to_matrix
+from primeguard.guards.training import calibrate
 from primeguard.verdicts import Category
 
 
