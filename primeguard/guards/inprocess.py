@@ -105,6 +105,8 @@ class InProcessGuard:
         if self.device != "cpu" and backend == "onnx":
             raise ValueError(f"device {device!r} needs backend torch or auto, not onnx")
         self.trained_encoder: str = meta["encoder"]
+        # False for heads trained on non-commercial (CC-BY-NC-4.0) data; older files: True.
+        self.commercial_use: bool = bool(meta.get("commercial_use", True))
         self._encoder = encoder
         self._cache_dir = cache_dir
         self._lock = threading.Lock()

@@ -4,8 +4,9 @@ Steps: load rows (licence-filtered) and our synthetic sets -> embed once with
 the torch fp32 encoder (cached on disk by text digest; the last layer's and a
 lower layer's pooled vectors, see `fitting.RICH_HEADS`) -> leave-one-source-out
 (LOSO): for each source, train on all others and score it -> calibrate each
-head's two thresholds on those out-of-source scores -> train the final heads
-on everything -> write weights, thresholds and a model card.
+head's two thresholds on those out-of-source scores -> k-fold figures for the
+large mixed-label sources (ToxicChat's real traffic, when it is trained on) ->
+train the final heads on everything -> write weights, thresholds and a model card.
 
 Calibrating on out-of-source scores matters: in-sample, every source is easy
 to tell apart, and thresholds chosen there flag most real benign traffic.
@@ -33,6 +34,8 @@ from primeguard.guards.thresholds import Threshold
 # Target false-positive rates on out-of-source benign texts (source-balanced).
 OVERALL_FPR = {"controversial": 0.10, "unsafe": 0.04}
 CATEGORY_FPR = {"controversial": 0.03, "unsafe": 0.01}
+# Mixed-label sources this large also get a k-fold figure (`in_source_report`).
+IN_SOURCE_MIN_ROWS = 150
 
 
 def validation_fold(source: str, synthetic_folds: int = 4) -> str:
@@ -58,6 +61,46 @@ def out_of_source_scores(m: Matrix, cfg: TrainConfig) -> tuple[np.ndarray, np.nd
             bank = bank_of(m.rows(keep))
             scores[held] = blend(scores[held], bank.votes(m.x[held]), bank.share)
     return scores, heads_only
+
+
+def in_source_scores(m: Matrix, cfg: TrainConfig, source: str, folds: int = 5) -> np.ndarray:
+    """Scores for one source's rows, each from heads (and a bank) trained on every other
+    source and the other folds of its own: how the guard does on more traffic of a kind
+    it was trained on (leave-one-source-out says how it does on a kind it never saw)."""
+    rows = np.flatnonzero(m.source == source)
+    fold = np.random.default_rng(cfg.seed).permutation(len(rows)) % folds
+    scores = np.zeros((len(rows), m.y.shape[1]), dtype=np.float64)
+    for k in range(folds):
+        held = np.zeros(len(m.source), dtype=bool)
+        held[rows[fold == k]] = True
+        keep = m.rows(~held)
+        scores[fold == k] = full_scores(
+            fit_heads(keep, cfg), bank_of(keep) if cfg.precedents else None, m.x[held]
+        )
+    return scores
+
+
+def in_source_report(
+    m: Matrix,
+    cfg: TrainConfig,
+    thresholds: dict[str, Threshold],
+    min_rows: int = IN_SOURCE_MIN_ROWS,
+) -> dict[str, object]:
+    """K-fold figures for every trained source with both labels and at least `min_rows` rows."""
+    from primeguard.guards.evaluation import f1, levels
+
+    report: dict[str, object] = {}
+    for src in np.unique(m.source):
+        truth = m.y[m.source == src, -1] == 1
+        if len(truth) < min_rows or truth.all() or not truth.any():
+            continue
+        lvl = levels(in_source_scores(m, cfg, str(src)), thresholds)
+        report[str(src)] = {
+            "n": len(truth),
+            "default": f1(truth, lvl == 2),
+            "strict": f1(truth, lvl >= 1),
+        }
+    return report
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -144,6 +187,8 @@ def train_guard(
             heads_only_thresholds = calibrate(m, heads_only)
             alone = loso_report(m, heads_only, heads_only_thresholds)
             metrics["loso_heads_only"] = {k: alone[k] for k in ("pooled_default", "pooled_strict")}
+        if limit is None:
+            metrics["in_source"] = in_source_report(m, cfg, thresholds)
     else:
         thresholds = {n: Threshold(0.5, 0.8) for n in HEAD_NAMES}
     heads = fit_heads(m, cfg)

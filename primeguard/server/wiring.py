@@ -107,12 +107,16 @@ def _inprocess_guard(overrides: dict[str, Threshold]) -> Callable[[str, InProces
         assets = Path(definition.model_dir) if definition.model_dir else None
         try:
             cases = read_cases(Path(definition.precedents)) if definition.precedents else []
-            return InProcessGuard(
+            guard = InProcessGuard(
                 assets, thresholds=overrides, device=definition.device, precedents=cases,
                 vote=definition.vote, **definition.options
             )
         except (OSError, KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
             raise ConfigError(f"guards.definitions.{name}: cannot load the in-process guard: {exc}") from None
+        if not guard.commercial_use:
+            log.warning("guards.definitions.%s: %s was trained on non-commercial data"
+                        " (CC-BY-NC-4.0): not for commercial use", name, assets)
+        return guard
 
     return build
 

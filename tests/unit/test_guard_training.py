@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from primeguard.guards.data import CATEGORIES, categories_for, category_targets, synthetic_examples
-from primeguard.guards.fitting import Matrix, TrainConfig, fit_heads, to_matrix
+from primeguard.guards.fitting import Matrix, TrainConfig, bank_of, fit_heads, to_matrix
 from primeguard.guards.heads import HEAD_NAMES, GuardHeads
+from primeguard.guards.precedents import full_scores
 from primeguard.guards.thresholds import Threshold
-from primeguard.guards.training import calibrate
+from primeguard.guards.training import calibrate, in_source_report, in_source_scores
 from primeguard.verdicts import Category
 
 
@@ -100,6 +101,40 @@ def test_calibration_orders_thresholds() -> None:
     th = calibrate(m, fit_heads(m, TrainConfig(epochs=3, hidden=8)).scores(m.x))
     assert set(th) == set(HEAD_NAMES)
     assert all(isinstance(t, Threshold) and t.controversial <= t.unsafe for t in th.values())
+
+
+def _random_matrix(sources: list[tuple[str, int]], seed: int = 0) -> Matrix:
+    """Unit-norm random features per layer block, random overall labels, categories unknown."""
+    rng = np.random.default_rng(seed)
+    n = sum(k for _, k in sources)
+    x = rng.normal(size=(n, 2, 384)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=-1, keepdims=True)
+    y = np.full((n, len(HEAD_NAMES)), -1, dtype=np.float32)
+    y[:, -1] = rng.integers(0, 2, n)
+    source = np.array([s for s, k in sources for _ in range(k)])
+    return Matrix(x.reshape(n, -1), y, np.ones(n, dtype=np.float32), source)
+
+
+def test_in_source_scores_never_see_their_own_rows() -> None:
+    # Labels are noise: only a guard that saw a row can know its label.  Trained on the
+    # rows themselves, the precedents' vote finds each row (cosine 1) and recalls it.
+    m = _random_matrix([("mixed", 240), ("other", 60)])
+    cfg = TrainConfig(epochs=2, hidden=8)
+    rows = m.source == "mixed"
+    truth = m.y[rows, -1] == 1
+    seen = full_scores(fit_heads(m, cfg), bank_of(m), m.x[rows])[:, -1] >= 0.5
+    assert (seen == truth).mean() > 0.9
+    held = in_source_scores(m, cfg, "mixed")[:, -1] >= 0.5
+    assert abs((held == truth).mean() - 0.5) < 0.12
+
+
+def test_in_source_report_covers_large_mixed_sources_only() -> None:
+    m = _random_matrix([("mixed", 200), ("small", 40), ("one-sided", 200)])
+    m.y[m.source == "one-sided", -1] = 1
+    th = {name: Threshold(0.5, 0.5) for name in HEAD_NAMES}
+    report = in_source_report(m, TrainConfig(epochs=1, hidden=4), th, min_rows=150)
+    assert list(report) == ["mixed"]
+    assert report["mixed"]["n"] == 200  # type: ignore[index]
 
 
 def test_to_matrix_balances_sources() -> None:

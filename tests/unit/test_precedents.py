@@ -269,6 +269,32 @@ def test_vote_false_reaches_the_guard_and_needs_heads_only_thresholds(tmp_path: 
     assert build("minilm", InProcessDefinition(model_dir=str(assets))).precedents is not None  # type: ignore[attr-defined]
 
 
+def test_a_non_commercial_guard_warns_at_start_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+    import logging
+    import shutil
+
+    from primeguard.guards.inprocess import ASSETS
+    from primeguard.guards.settings import InProcessDefinition
+    from primeguard.server.wiring import _inprocess_guard
+
+    build = _inprocess_guard({})
+    with caplog.at_level(logging.WARNING, logger="primeguard"):
+        assert build("minilm", InProcessDefinition()).commercial_use  # type: ignore[attr-defined]
+    assert "non-commercial" not in caplog.text
+    assets = tmp_path / "guard"
+    shutil.copytree(ASSETS, assets)
+    meta = json.loads((assets / "thresholds.json").read_text(encoding="utf-8"))
+    meta["commercial_use"] = False
+    (assets / "thresholds.json").write_text(json.dumps(meta), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="primeguard"):
+        guard = build("nc", InProcessDefinition(model_dir=str(assets)))
+    assert not guard.commercial_use  # type: ignore[attr-defined]
+    assert "guards.definitions.nc" in caplog.text and "non-commercial" in caplog.text
+
+
 def test_shipped_card_records_the_digest_of_the_saved_bank() -> None:
     import json
 
