@@ -80,6 +80,7 @@ class PolicyGuard:
         self._on_failure = on_failure
         self._calls = 0
         self._reasons: Counter[FailureReason] = Counter()
+        self._closed = False
 
     @property
     def name(self) -> str:
@@ -149,7 +150,10 @@ class PolicyGuard:
         return [result] * count
 
     async def close(self) -> None:
-        await self._inner.close()
+        """Once: a guard that is also a cascade's stage is closed by both owners."""
+        if not self._closed:
+            self._closed = True
+            await self._inner.close()
 
 
 def resilient(

@@ -14,12 +14,14 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from primeguard.errors import ConfigError
+from primeguard.guards.cascade import CascadeGuard
 from primeguard.guards.categories import default_tei_labels
 from primeguard.guards.chat_guard import ChatGuard
 from primeguard.guards.http_client import HeadersFactory, make_guard_client
 from primeguard.guards.policy import FailureEvent, PolicyGuard, resilient
 from primeguard.guards.protocol import Guard
 from primeguard.guards.settings import (
+    CascadeDefinition,
     ChatDefinition,
     GuardDefinition,
     GuardSettings,
@@ -92,8 +94,10 @@ def build_served_guard(
     on_failure: Callable[[FailureEvent], None] | None = None,
 ) -> PolicyGuard:
     """A `tei` or `chat` guard wrapped in its deadline, breaker and fail mode."""
-    if isinstance(definition, InProcessDefinition):
-        raise ConfigError(f"guards.definitions.{name}: kind inprocess is not a served guard")
+    if isinstance(definition, (InProcessDefinition, CascadeDefinition)):
+        raise ConfigError(
+            f"guards.definitions.{name}: kind {definition.kind} is not a served guard"
+        )
     guard = make_served_guard(
         name, definition, client, thresholds=thresholds, headers_factory=headers_factory
     )
@@ -124,18 +128,32 @@ def build_guards(
     headers_factory: HeadersFactory | None = None,
     on_failure: Callable[[FailureEvent], None] | None = None,
 ) -> dict[str, PolicyGuard]:
-    """Every guard named in `input` or `output`, by name, each behind its own policy."""
-    guards: dict[str, PolicyGuard] = {}
-    for name in dict.fromkeys((*settings.input, *settings.output)):
+    """Every guard named in `input` or `output`, by name, each behind its own policy.
+
+    A cascade's stages are built once each, shared with any direct use of them."""
+    built: dict[str, PolicyGuard] = {}
+
+    def build(name: str) -> PolicyGuard:
+        if name in built:
+            return built[name]
         definition = settings.definitions[name]
-        if isinstance(definition, InProcessDefinition):
+        if isinstance(definition, CascadeDefinition):
+            cascade = CascadeGuard(
+                name,
+                build(definition.first),
+                build(definition.then),
+                definition.escalate,
+                version=definition.version,
+            )
+            guard = wrap(name, cascade, definition, on_failure)
+        elif isinstance(definition, InProcessDefinition):
             if inprocess is None:
                 raise ConfigError(
                     f"guards.definitions.{name}: no in-process guard factory was given"
                 )
-            guards[name] = wrap(name, inprocess(name, definition), definition, on_failure)
+            guard = wrap(name, inprocess(name, definition), definition, on_failure)
         else:
-            guards[name] = build_served_guard(
+            guard = build_served_guard(
                 name,
                 definition,
                 client,
@@ -143,7 +161,10 @@ def build_guards(
                 headers_factory=headers_factory,
                 on_failure=on_failure,
             )
-    return guards
+        built[name] = guard
+        return guard
+
+    return {name: build(name) for name in dict.fromkeys((*settings.input, *settings.output))}
 
 
 async def close_guards(guards: Mapping[str, Guard]) -> None:

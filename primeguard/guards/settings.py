@@ -9,6 +9,7 @@
                       labels: {MALICIOUS: prompt_injection}}
         llamaguard: {kind: chat, url: http://vllm:8000/v1, model: meta-llama/Llama-Guard-3-1B,
                      format: llama_guard, fail_mode: closed}
+        screened: {kind: cascade, first: minilm, then: llamaguard}  # llamaguard sees the unsure texts
       stream: {mode: hold_back, window_tokens: 64, stride_tokens: 16}
       thresholds: {violence: {controversial: 0.4, unsafe: 0.7}}
       tolerance: default
@@ -210,8 +211,35 @@ class ChatDefinition(_ServedBase):
     max_tokens: int = Field(default=32, ge=1, le=512)
 
 
+class CascadeDefinition(_GuardBase):
+    """Two guards in series: `first` judges every text; the texts it calls one of
+    `escalate` (or could not judge) go to `then`, whose verdict replaces the first's.
+
+    A cheap in-process guard first and a served 7B guard second: the big model sees
+    only the texts the small one is unsure of.  Each member keeps its own failure
+    policy; `timeout_s` and `fail_mode` here cover the cascade as a whole.
+    """
+
+    kind: Literal["cascade"]
+    first: str = Field(min_length=1, description="the guard that judges every text")
+    then: str = Field(min_length=1, description="the guard that decides the escalated texts")
+    escalate: tuple[Verdict, ...] = Field(
+        default=(Verdict.CONTROVERSIAL,),
+        min_length=1,
+        description="first-stage verdicts sent on to `then` (a failed first stage always is)",
+    )
+    timeout_s: float = Field(default=5.0, gt=0, description="both stages, all texts of one call")
+
+    @field_validator("escalate")
+    @classmethod
+    def _canonical(cls, v: tuple[Verdict, ...]) -> tuple[Verdict, ...]:
+        """Deduplicated, in a fixed order (the cascade's version hashes it)."""
+        return tuple(x for x in Verdict if x in v)
+
+
 GuardDefinition = Annotated[
-    InProcessDefinition | TEIDefinition | ChatDefinition, Field(discriminator="kind")
+    InProcessDefinition | TEIDefinition | ChatDefinition | CascadeDefinition,
+    Field(discriminator="kind"),
 ]
 
 
@@ -262,6 +290,9 @@ class GuardSettings(_Frozen):
             for name in getattr(self, side):
                 if name not in self.definitions:
                     raise ValueError(f"{side}: guard {name!r} has no entry in definitions")
+        for name, definition in self.definitions.items():
+            if isinstance(definition, CascadeDefinition):
+                _check_cascade(name, definition, self.definitions)
         return self
 
     def threshold_overrides(self) -> dict[str, Threshold]:
@@ -273,6 +304,23 @@ class GuardSettings(_Frozen):
         merged = dict(self.thresholds)
         merged.update(getattr(definition, "thresholds", {}))
         return merged
+
+
+def _check_cascade(
+    name: str, cascade: CascadeDefinition, definitions: Mapping[str, GuardDefinition]
+) -> None:
+    if cascade.first == cascade.then:
+        raise ValueError(f"definitions.{name}: first and then name the same guard")
+    for key in ("first", "then"):
+        member = getattr(cascade, key)
+        if member not in definitions:
+            raise ValueError(
+                f"definitions.{name}.{key}: guard {member!r} has no entry in definitions"
+            )
+        if isinstance(definitions[member], CascadeDefinition):
+            raise ValueError(  # noqa: TRY004 (pydantic turns ValueError into a config error)
+                f"definitions.{name}.{key}: a cascade's stages cannot be cascades"
+            )
 
 
 def parse_guards(raw: Mapping[str, Any] | None, source: str = "<config>") -> GuardSettings:

@@ -190,3 +190,31 @@ def test_tenant_thresholds_apply_to_moderations_and_the_output(guarded: tuple[st
     kept = _client(guarded[1], "sk-open").chat.completions.create(
         model="fake-gpt", messages=[{"role": "user", "content": "tell me (open output)"}])
     assert kept.choices[0].message.content == "MAYBE it is"
+
+
+class SecondOpinion(FakeTEIGuard):
+    """The strong second stage: only texts with `MAYBE-bad` are unsafe."""
+
+    @staticmethod
+    def score(text: str) -> float:
+        return 0.99 if "MAYBE-bad" in text else 0.01
+
+
+def test_a_cascade_sends_only_the_unsure_texts_to_its_second_stage(
+        fake: FakeUpstream, tei: tuple[FakeTEIGuard, ServerThread]) -> None:
+    labels = {"MALICIOUS": "violence", "BENIGN": None}
+    second = SecondOpinion()
+    with ServerThread(second) as big:
+        config = proxy_config(fake, guards={"input": ["screened"], "definitions": {
+            "tei": {"kind": "tei", "url": tei[1].url, "labels": labels},
+            "big": {"kind": "tei", "url": big.url, "labels": labels},
+            "screened": {"kind": "cascade", "first": "tei", "then": "big"}}})
+        with start_proxy(config) as server:
+            texts = ["a BOMB threat", "a kind word", "MAYBE-bad", "MAYBE-fine"]
+            result = _client(server).moderations.create(input=texts)
+            assert [r.flagged for r in result.results] == [True, False, True, False]
+            assert second.seen == ["MAYBE-bad", "MAYBE-fine"]  # the sure texts never reached it
+            raw = _client(server).chat.completions.with_raw_response.create(
+                model="fake-gpt", messages=[{"role": "user", "content": "MAYBE-bad (chat)"}])
+            assert raw.headers["x-primeguard-route"] == "direct_violation"
+            assert raw.headers["x-primeguard-route-source"] == "input_guard"

@@ -1,0 +1,85 @@
+"""`CascadeGuard`: a cheap guard judges every text, a strong one only the unsure ones.
+
+    definitions:
+      minilm: {kind: inprocess}
+      llamaguard: {kind: chat, url: http://vllm:8000/v1, model: ..., format: llama_guard}
+      screened: {kind: cascade, first: minilm, then: llamaguard}   # escalate: [controversial]
+
+The in-process MiniLM guard is fast and calls most texts clearly safe or clearly
+unsafe; the texts it calls `controversial` (by default) go to the served 7B
+guard, whose verdict replaces the first.  A text the first stage could not judge
+(its failure policy answered for it) is always escalated: the second stage then
+covers for the first.  Each stage keeps its own failure policy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+
+from primeguard.guards.policy import FallbackResult
+from primeguard.guards.protocol import Guard, GuardUnavailable
+from primeguard.verdicts import GuardResult, GuardText, Verdict
+
+
+class CascadeGuard:
+    """Two guards in series; results in input order, each from the stage that decided it."""
+
+    def __init__(
+        self,
+        name: str,
+        first: Guard,
+        then: Guard,
+        escalate: Iterable[Verdict] = (Verdict.CONTROVERSIAL,),
+        *,
+        version: str | None = None,
+    ) -> None:
+        self._name = name
+        self.first = first
+        self.then = then
+        self.escalate = frozenset(escalate)
+        if not self.escalate:
+            raise ValueError("escalate must name at least one verdict")
+        self._version = version
+        self.checked = 0  # texts judged
+        self.escalated = 0  # of which sent on to `then`
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def version(self) -> str:
+        """Changes with either stage's version and with what is escalated."""
+        if self._version is not None:
+            return self._version
+        spec = [self.first.version, self.then.version, sorted(v.value for v in self.escalate)]
+        digest = hashlib.sha256(json.dumps(spec).encode()).hexdigest()[:12]
+        return f"{self._name}:{digest}"
+
+    def escalates(self, result: GuardResult) -> bool:
+        return isinstance(result, FallbackResult) or result.verdict in self.escalate
+
+    async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
+        results = list(await self.first.check(texts))
+        if len(results) != len(texts):
+            raise GuardUnavailable(
+                f"guard {self.first.name!r} answered {len(results)} of {len(texts)}"
+            )
+        picked = [i for i, r in enumerate(results) if self.escalates(r)]
+        self.checked += len(texts)
+        self.escalated += len(picked)
+        if picked:
+            second = await self.then.check([texts[i] for i in picked])
+            if len(second) != len(picked):
+                raise GuardUnavailable(
+                    f"guard {self.then.name!r} answered {len(second)} of {len(picked)}"
+                )
+            for i, result in zip(picked, second):
+                results[i] = result
+        return results
+
+    async def close(self) -> None:
+        await self.first.close()
+        await self.then.close()

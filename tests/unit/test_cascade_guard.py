@@ -1,0 +1,157 @@
+"""The cascade: which texts reach the second stage, in what order, and how it is configured."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+import pytest
+
+from primeguard.errors import ConfigError
+from primeguard.guards.cascade import CascadeGuard
+from primeguard.guards.policy import resilient
+from primeguard.guards.protocol import Guard, GuardUnavailable
+from primeguard.guards.served import build_guards, close_guards
+from primeguard.guards.settings import CascadeDefinition, FailMode, parse_guards
+from primeguard.verdicts import GuardResult, GuardText, TextRole, Verdict
+
+pytestmark = pytest.mark.anyio
+
+
+class Scripted:
+    """Verdict by marker word in the text; records what it was asked and whether it closed."""
+
+    def __init__(self, name: str, table: dict[str, Verdict], *, fail: bool = False) -> None:
+        self.name, self.version = name, f"{name}-v1"
+        self.table, self.fail = table, fail
+        self.seen: list[str] = []
+        self.closed = 0
+
+    async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
+        self.seen.extend(t.text for t in texts)
+        if self.fail:
+            raise GuardUnavailable("down")
+        return [
+            GuardResult(
+                verdict=next((v for k, v in self.table.items() if k in t.text), Verdict.SAFE),
+                guard=self.name,
+                version=self.version,
+            )
+            for t in texts
+        ]
+
+    async def close(self) -> None:
+        self.closed += 1
+
+
+def _texts(*words: str) -> list[GuardText]:
+    return [GuardText(w, TextRole.INPUT) for w in words]
+
+
+FIRST = {"bomb": Verdict.UNSAFE, "maybe": Verdict.CONTROVERSIAL}
+THEN = {"maybe-bad": Verdict.UNSAFE}
+
+
+async def test_only_the_unsure_texts_reach_the_second_stage_in_order() -> None:
+    first, then = Scripted("minilm", FIRST), Scripted("llamaguard", THEN)
+    cascade = CascadeGuard("screened", first, then)
+    assert isinstance(cascade, Guard)
+    results = await cascade.check(_texts("hello", "maybe-bad", "a bomb", "maybe-fine", "hi"))
+    assert then.seen == ["maybe-bad", "maybe-fine"]
+    assert [r.verdict for r in results] == [
+        Verdict.SAFE,
+        Verdict.UNSAFE,
+        Verdict.UNSAFE,
+        Verdict.SAFE,
+        Verdict.SAFE,
+    ]
+    assert [r.guard for r in results] == ["minilm", "llamaguard", "minilm", "llamaguard", "minilm"]
+    assert (cascade.checked, cascade.escalated) == (5, 2)
+    then.seen.clear()
+    await cascade.check(_texts("hello", "a bomb"))
+    assert then.seen == []  # nothing unsure: the second stage is not called at all
+
+
+async def test_escalating_unsafe_lets_the_second_stage_clear_the_first() -> None:
+    first, then = Scripted("minilm", FIRST), Scripted("llamaguard", {})
+    cascade = CascadeGuard("screened", first, then, (Verdict.CONTROVERSIAL, Verdict.UNSAFE))
+    results = await cascade.check(_texts("a bomb", "hello"))
+    assert then.seen == ["a bomb"] and results[0].verdict is Verdict.SAFE
+
+
+async def test_a_failed_first_stage_is_covered_by_the_second() -> None:
+    first = resilient(Scripted("minilm", FIRST, fail=True), fail_mode=FailMode.OPEN)
+    then = Scripted("llamaguard", {"bomb": Verdict.UNSAFE})
+    results = await CascadeGuard("screened", first, then).check(_texts("a bomb", "hello"))
+    assert then.seen == ["a bomb", "hello"]
+    assert [r.verdict for r in results] == [Verdict.UNSAFE, Verdict.SAFE]
+
+
+async def test_a_failed_second_stage_raises_for_the_cascade_policy() -> None:
+    cascade = CascadeGuard("screened", Scripted("m", FIRST), Scripted("l", {}, fail=True))
+    with pytest.raises(GuardUnavailable):
+        await cascade.check(_texts("maybe"))
+    wrapped = resilient(cascade, fail_mode=FailMode.CLOSED)
+    assert (await wrapped.check(_texts("maybe")))[0].verdict is Verdict.UNSAFE
+
+
+def test_version_follows_both_stages_and_the_escalated_verdicts() -> None:
+    a, b = Scripted("m", FIRST), Scripted("l", THEN)
+    base = CascadeGuard("s", a, b).version
+    assert CascadeGuard("s", a, b).version == base
+    assert CascadeGuard("s", a, b, (Verdict.CONTROVERSIAL, Verdict.UNSAFE)).version != base
+    b.version = "l-v2"
+    assert CascadeGuard("s", a, b).version != base
+    assert CascadeGuard("s", a, b, version="pinned").version == "pinned"
+
+
+def _raw(**cascade: Any) -> dict[str, Any]:
+    return {
+        "input": ["screened"],
+        "definitions": {
+            "minilm": {"kind": "tei", "url": "http://127.0.0.1:9"},
+            "big": {"kind": "tei", "url": "http://127.0.0.1:10"},
+            "screened": {"kind": "cascade", "first": "minilm", "then": "big", **cascade},
+        },
+    }
+
+
+def test_cascade_config_defaults_and_canonical_escalate() -> None:
+    d = parse_guards(_raw()).definitions["screened"]
+    assert isinstance(d, CascadeDefinition) and d.escalate == (Verdict.CONTROVERSIAL,)
+    d = parse_guards(_raw(escalate=["unsafe", "controversial", "unsafe"])).definitions["screened"]
+    assert isinstance(d, CascadeDefinition)
+    assert d.escalate == (Verdict.CONTROVERSIAL, Verdict.UNSAFE)
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"then": "minilm"}, "same guard"),
+        ({"then": "nowhere"}, "'nowhere' has no entry"),
+        ({"first": "screened"}, "cannot be cascades"),
+        ({"escalate": []}, "escalate"),
+        ({"escalate": ["maybe"]}, "escalate"),
+        ({"extra": 1}, "extra"),
+    ],
+)
+def test_bad_cascade_configs_are_config_errors(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_guards(_raw(**change))
+
+
+async def test_build_guards_shares_a_stage_used_directly_and_closes_it_once() -> None:
+    raw = _raw()
+    raw["input"] = ["screened", "minilm"]
+    async with httpx.AsyncClient() as client:
+        guards = build_guards(parse_guards(raw), client)
+        assert set(guards) == {"screened", "minilm"}
+        inner = guards["screened"]._inner  # type: ignore[attr-defined]
+        assert isinstance(inner, CascadeGuard)
+        assert inner.first is guards["minilm"]
+        assert inner.then.name == "big"
+        stage = Scripted("x", {})
+        guards["minilm"]._inner = stage  # type: ignore[attr-defined]
+        await close_guards(guards)
+        assert stage.closed == 1
