@@ -147,11 +147,11 @@ async def test_build_guards_shares_a_stage_used_directly_and_closes_it_once() ->
     async with httpx.AsyncClient() as client:
         guards = build_guards(parse_guards(raw), client)
         assert set(guards) == {"screened", "minilm"}
-        inner = guards["screened"]._inner  # type: ignore[attr-defined]
+        inner = guards["screened"]._inner
         assert isinstance(inner, CascadeGuard)
         assert inner.first is guards["minilm"]
         assert inner.then.name == "big"
         stage = Scripted("x", {})
-        guards["minilm"]._inner = stage  # type: ignore[attr-defined]
+        guards["minilm"]._inner = stage
         await close_guards(guards)
         assert stage.closed == 1
