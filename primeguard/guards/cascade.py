@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from primeguard.guards.policy import FallbackResult
 from primeguard.guards.protocol import Guard, GuardUnavailable
@@ -34,6 +34,7 @@ class CascadeGuard:
         escalate: Iterable[Verdict] = (Verdict.CONTROVERSIAL,),
         *,
         version: str | None = None,
+        on_check: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self._name = name
         self.first = first
@@ -42,6 +43,7 @@ class CascadeGuard:
         if not self.escalate:
             raise ValueError("escalate must name at least one verdict")
         self._version = version
+        self._on_check = on_check  # (name, texts, escalated), for metrics
         self.checked = 0  # texts judged
         self.escalated = 0  # of which sent on to `then`
 
@@ -70,6 +72,8 @@ class CascadeGuard:
         picked = [i for i, r in enumerate(results) if self.escalates(r)]
         self.checked += len(texts)
         self.escalated += len(picked)
+        if self._on_check is not None:
+            self._on_check(self._name, len(texts), len(picked))
         if picked:
             second = await self.then.check([texts[i] for i in picked])
             if len(second) != len(picked):

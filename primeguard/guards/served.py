@@ -127,6 +127,7 @@ def build_guards(
     inprocess: InProcessFactory | None = None,
     headers_factory: HeadersFactory | None = None,
     on_failure: Callable[[FailureEvent], None] | None = None,
+    on_cascade: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, PolicyGuard]:
     """Every guard named in `input` or `output`, by name, each behind its own policy.
 
@@ -144,6 +145,7 @@ def build_guards(
                 build(definition.then),
                 definition.escalate,
                 version=definition.version,
+                on_check=on_cascade,
             )
             guard = wrap(name, cascade, definition, on_failure)
         elif isinstance(definition, InProcessDefinition):

@@ -177,7 +177,7 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
     guards: dict[str, Guard] = dict(build_guards(
         guard_settings.model_copy(update={"input": used, "output": ()}), guard_client,
         inprocess=_inprocess_guard(guard_settings.threshold_overrides()),
-        headers_factory=lambda: dict(inject_headers({}))))
+        headers_factory=lambda: dict(inject_headers({})), on_cascade=telemetry.metrics.record_cascade))
     selection = GuardSelection(
         inputs={n: TracedGuard(g, telemetry, TextRole.INPUT) for n, g in guards.items()},
         outputs={n: TracedGuard(g, telemetry, TextRole.OUTPUT) for n, g in guards.items()},

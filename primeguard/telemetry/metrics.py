@@ -116,6 +116,13 @@ class Metrics:
         self.upstream_errors = Counter(
             "upstream_errors", "Failed upstream calls.", ["status"], namespace=ns, registry=r
         )
+        self.cascade_texts = Counter(
+            "guard_cascade_texts",
+            "Texts a cascade guard judged (stage first: all; then: those escalated).",
+            ["guard", "stage"],
+            namespace=ns,
+            registry=r,
+        )
         # Bound once: `labels()` takes a lock and a dict lookup on every call.
         self._steps = {step: self.step_latency.labels(step.value) for step in Step}
         for result in CacheResult:  # so that a zero shows up before the first lookup
@@ -171,6 +178,11 @@ class Metrics:
     def record_guard_verdict(self, guard: str, role: TextRole, verdict: Verdict) -> None:
         """`guard` is the configured guard name."""
         self.guard_verdicts.labels(guard, role.value, verdict.value).inc()
+
+    def record_cascade(self, guard: str, checked: int, escalated: int) -> None:
+        """`guard` is the configured cascade's name."""
+        self.cascade_texts.labels(guard, "first").inc(checked)
+        self.cascade_texts.labels(guard, "then").inc(escalated)
 
     def record_upstream_error(self, status: int | str) -> None:
         """`status` is the HTTP status, or a short reason such as "timeout"."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -210,11 +211,28 @@ def test_a_cascade_sends_only_the_unsure_texts_to_its_second_stage(
             "big": {"kind": "tei", "url": big.url, "labels": labels},
             "screened": {"kind": "cascade", "first": "tei", "then": "big"}}})
         with start_proxy(config) as server:
+            for _ in range(100):  # the warm-up sends one probe through the cascade
+                if httpx.get(f"{server.url}/readyz").status_code == 200:
+                    break
+                time.sleep(0.05)
+            before = _cascade_counts(server)
             texts = ["a BOMB threat", "a kind word", "MAYBE-bad", "MAYBE-fine"]
             result = _client(server).moderations.create(input=texts)
             assert [r.flagged for r in result.results] == [True, False, True, False]
             assert second.seen == ["MAYBE-bad", "MAYBE-fine"]  # the sure texts never reached it
+            after = _cascade_counts(server)
+            assert (after["first"] - before["first"], after["then"] - before["then"]) == (4, 2)
             raw = _client(server).chat.completions.with_raw_response.create(
                 model="fake-gpt", messages=[{"role": "user", "content": "MAYBE-bad (chat)"}])
             assert raw.headers["x-primeguard-route"] == "direct_violation"
             assert raw.headers["x-primeguard-route-source"] == "input_guard"
+
+
+def _cascade_counts(server: ServerThread) -> dict[str, float]:
+    """primeguard_guard_cascade_texts_total by stage, for the cascade named `screened`."""
+    counts = {"first": 0.0, "then": 0.0}
+    for line in httpx.get(f"{server.url}/metrics").text.splitlines():
+        for stage in counts:
+            if line.startswith(f'primeguard_guard_cascade_texts_total{{guard="screened",stage="{stage}"}}'):
+                counts[stage] = float(line.rsplit(" ", 1)[1])
+    return counts
