@@ -20,230 +20,52 @@ problem into a `ConfigError` naming the key path.
 
 from __future__ import annotations
 
-import enum
-import hashlib
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from primeguard.config import resolve_secret
 from primeguard.errors import config_error
-from primeguard.guards.thresholds import Threshold, Tolerance, threshold_verdict
+from primeguard.guards.definitions import (
+    DEFAULT_THRESHOLDS,
+    BreakerSettings,
+    CascadeDefinition,
+    ChatDefinition,
+    ChatFormat,
+    FailMode,
+    FrozenModel,
+    GuardDefinition,
+    InProcessDefinition,
+    TEIDefinition,
+    ThresholdPair,
+    category_verdicts,
+    check_cascade,
+    verdict_from_scores,
+)
+from primeguard.guards.thresholds import Threshold, Tolerance
 from primeguard.streaming.events import HoldBackRelease, StreamMode
-from primeguard.verdicts import Category, Verdict, worst_verdict
+from primeguard.verdicts import Category
 
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class FailMode(str, enum.Enum):
-    """What a guard's failure means: `open` lets the text through, `closed` blocks it."""
-
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class ThresholdPair(_Frozen):
-    """Score cut-offs for one category: at or above `controversial`, then at or above `unsafe`."""
-
-    controversial: float = Field(default=0.5, ge=0.0, le=1.0)
-    unsafe: float = Field(default=0.8, ge=0.0, le=1.0)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> ThresholdPair:
-        if self.controversial > self.unsafe:
-            raise ValueError("controversial must not exceed unsafe")
-        return self
-
-
-DEFAULT_THRESHOLDS = ThresholdPair()
-
-
-def category_verdicts(
-    scores: Mapping[Category, float], thresholds: Mapping[Category, ThresholdPair] | None = None
-) -> dict[Category, Verdict]:
-    """Each category's verdict under its thresholds (the defaults where none is set)."""
-    return {
-        c: threshold_verdict(s, (thresholds or {}).get(c, DEFAULT_THRESHOLDS))
-        for c, s in scores.items()
-    }
-
-
-def verdict_from_scores(
-    scores: Mapping[Category, float], thresholds: Mapping[Category, ThresholdPair] | None = None
-) -> Verdict:
-    """The worst verdict any category's score reaches under its thresholds."""
-    return worst_verdict(category_verdicts(scores, thresholds).values())
-
-
-class BreakerSettings(_Frozen):
-    failure_threshold: int = Field(
-        default=5, ge=1, description="consecutive failures that open the circuit"
-    )
-    reset_s: float = Field(
-        default=10.0, gt=0, description="seconds open before one probe is let through"
-    )
-
-
-class _GuardBase(_Frozen):
-    fail_mode: FailMode = Field(
-        default=FailMode.CLOSED, description="open: pass on failure; closed: block"
-    )
-    timeout_s: float = Field(
-        default=2.0, gt=0, description="the whole check, all texts of one call"
-    )
-    breaker: BreakerSettings = BreakerSettings()
-    version: str | None = Field(
-        default=None, description="cache key; default: a hash of this definition"
-    )
-
-    def default_version(self, name: str) -> str:
-        if self.version is not None:
-            return self.version
-        digest = hashlib.sha256(self.model_dump_json(exclude={"api_key"}).encode()).hexdigest()
-        return f"{name}:{digest[:12]}"
-
-
-class InProcessDefinition(_GuardBase):
-    """A guard running inside the proxy (built by the caller, not by `build_served_guard`)."""
-
-    kind: Literal["inprocess"] = "inprocess"
-    model_dir: str | None = Field(
-        default=None, description="weights; default: the shipped MiniLM guard"
-    )
-    device: str | None = Field(
-        default=None,
-        description="cpu (default: the int8 ONNX path), or cuda, cuda:1 (the torch encoder on a GPU)",
-    )
-    precedents: str | None = Field(
-        default=None,
-        description="JSONL of reviewed cases ({text, label: safe|unsafe}): a text nearly the"
-        " same as a case takes its label (a new policy, or a false positive fixed), no retraining",
-    )
-    vote: bool = Field(
-        default=True,
-        description="blend the heads with the shipped precedents' vote (false: heads alone,"
-        " with their own calibrated thresholds; faster, less precise)",
-    )
-    options: dict[str, Any] = Field(
-        default_factory=dict, description="passed to the in-process guard"
-    )
-
-    @field_validator("precedents")
-    @classmethod
-    def _readable_cases(cls, v: str | None) -> str | None:
-        """Read once here, so check-config catches a bad file (the guard reads it again)."""
-        if v is not None:
-            from primeguard.guards.precedents import read_cases
-
-            try:
-                read_cases(Path(v))
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ValueError(f"cannot read {v}: {exc}") from None
-        return v
-
-    @field_validator("options")
-    @classmethod
-    def _no_shadowed_options(cls, v: dict[str, Any]) -> dict[str, Any]:
-        taken = sorted(set(v) & {"assets_dir", "thresholds", "device", "precedents", "vote"})
-        if taken:
-            raise ValueError(f"set {', '.join(taken)} as keys of the definition, not in options")
-        return v
-
-
-class _ServedBase(_GuardBase):
-    url: str = Field(description="base URL of the guard server")
-    api_key: str | None = Field(default=None, description="bearer token, or os.environ/NAME")
-    max_concurrency: int = Field(
-        default=16, ge=1, le=1024, description="requests in flight per check"
-    )
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("url must start with http:// or https://")
-        return v.rstrip("/")
-
-    @field_validator("api_key")
-    @classmethod
-    def _resolve_key(cls, v: str | None) -> str | None:
-        return None if v is None else resolve_secret(v)
-
-
-class TEIDefinition(_ServedBase):
-    """A sequence classifier behind Text Embeddings Inference's `/predict` (or `primeguard guard-server`)."""
-
-    kind: Literal["tei"]
-    labels: dict[str, Category | None] | None = Field(
-        default=None,
-        description="label -> category (null: benign); default: Prompt Guard + generic labels",
-    )
-    positive_category: Category = Field(
-        default=Category.ILLICIT, description="category of generic unsafe/toxic/LABEL_1 labels"
-    )
-    thresholds: dict[Category, ThresholdPair] = Field(
-        default_factory=dict, description="overrides the global ones"
-    )
-    max_batch_size: int = Field(default=32, ge=1, le=1024, description="texts per /predict request")
-    coalesce_ms: float = Field(
-        default=2.0,
-        ge=0,
-        le=1000,
-        description="texts of concurrent checks share a /predict request, waiting at most this long; 0: off",
-    )
-
-
-class ChatFormat(str, enum.Enum):
-    LLAMA_GUARD = "llama_guard"
-    QWEN3GUARD = "qwen3guard"
-
-
-class ChatDefinition(_ServedBase):
-    """A generative guard behind an OpenAI-compatible chat API (vLLM, SGLang)."""
-
-    kind: Literal["chat"]
-    model: str = Field(min_length=1, description="model name the server knows")
-    format: ChatFormat = Field(description="how to parse the guard's answer")
-    max_tokens: int = Field(default=32, ge=1, le=512)
-
-
-class CascadeDefinition(_GuardBase):
-    """Two guards in series: `first` judges every text; the texts it calls one of
-    `escalate` (or could not judge) go to `then`, whose verdict replaces the first's.
-
-    A cheap in-process guard first and a served 7B guard second: the big model sees
-    only the texts the small one is unsure of.  Each member keeps its own failure
-    policy; `timeout_s` and `fail_mode` here cover the cascade as a whole.
-    """
-
-    kind: Literal["cascade"]
-    first: str = Field(min_length=1, description="the guard that judges every text")
-    then: str = Field(min_length=1, description="the guard that decides the escalated texts")
-    escalate: tuple[Verdict, ...] = Field(
-        default=(Verdict.CONTROVERSIAL,),
-        min_length=1,
-        description="first-stage verdicts sent on to `then` (a failed first stage always is)",
-    )
-    timeout_s: float = Field(default=5.0, gt=0, description="both stages, all texts of one call")
-
-    @field_validator("escalate")
-    @classmethod
-    def _canonical(cls, v: tuple[Verdict, ...]) -> tuple[Verdict, ...]:
-        """Deduplicated, in a fixed order (the cascade's version hashes it)."""
-        return tuple(x for x in Verdict if x in v)
-
-
-GuardDefinition = Annotated[
-    InProcessDefinition | TEIDefinition | ChatDefinition | CascadeDefinition,
-    Field(discriminator="kind"),
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "BreakerSettings",
+    "CascadeDefinition",
+    "ChatDefinition",
+    "ChatFormat",
+    "FailMode",
+    "GuardDefinition",
+    "GuardSettings",
+    "InProcessDefinition",
+    "StreamSettings",
+    "TEIDefinition",
+    "ThresholdPair",
+    "category_verdicts",
+    "parse_guards",
+    "verdict_from_scores",
 ]
 
 
-class StreamSettings(_Frozen):
+class StreamSettings(FrozenModel):
     mode: StreamMode = Field(
         default=StreamMode.HOLD_BACK, description="hold_back leaks nothing; stream_first is faster"
     )
@@ -266,7 +88,7 @@ def _default_definitions() -> dict[str, GuardDefinition]:
     return {"minilm": InProcessDefinition()}
 
 
-class GuardSettings(_Frozen):
+class GuardSettings(FrozenModel):
     """The whole `guards:` section."""
 
     input: tuple[str, ...] = Field(default=("minilm",), description="guards run on user input")
@@ -292,7 +114,7 @@ class GuardSettings(_Frozen):
                     raise ValueError(f"{side}: guard {name!r} has no entry in definitions")
         for name, definition in self.definitions.items():
             if isinstance(definition, CascadeDefinition):
-                _check_cascade(name, definition, self.definitions)
+                check_cascade(name, definition, self.definitions)
         return self
 
     def threshold_overrides(self) -> dict[str, Threshold]:
@@ -304,23 +126,6 @@ class GuardSettings(_Frozen):
         merged = dict(self.thresholds)
         merged.update(getattr(definition, "thresholds", {}))
         return merged
-
-
-def _check_cascade(
-    name: str, cascade: CascadeDefinition, definitions: Mapping[str, GuardDefinition]
-) -> None:
-    if cascade.first == cascade.then:
-        raise ValueError(f"definitions.{name}: first and then name the same guard")
-    for key in ("first", "then"):
-        member = getattr(cascade, key)
-        if member not in definitions:
-            raise ValueError(
-                f"definitions.{name}.{key}: guard {member!r} has no entry in definitions"
-            )
-        if isinstance(definitions[member], CascadeDefinition):
-            raise ValueError(  # noqa: TRY004 (pydantic turns ValueError into a config error)
-                f"definitions.{name}.{key}: a cascade's stages cannot be cascades"
-            )
 
 
 def parse_guards(raw: Mapping[str, Any] | None, source: str = "<config>") -> GuardSettings:
