@@ -13,10 +13,19 @@ texts it keeps cost.
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from primeguard.verdicts import GuardResult, GuardText, Verdict
+
+if TYPE_CHECKING:
+    from primeguard.guards.inprocess import InProcessGuard
+
+SEVERITY = {Verdict.SAFE: 0, Verdict.CONTROVERSIAL: 1, Verdict.UNSAFE: 2}
 
 SOURCES = (
     "toxic_chat_train",
@@ -31,19 +40,18 @@ SOURCES = (
 
 def report(data: Path, sources: Sequence[str] = SOURCES, per_source: int = 3000) -> list[str]:
     from primeguard.guards.data import NONCOMMERCIAL, PERMISSIVE, load_examples
-    from primeguard.guards.evaluation import f1, levels
+    from primeguard.guards.evaluation import f1
     from primeguard.guards.inprocess import InProcessGuard
 
-    guard = InProcessGuard()
     rows = load_examples(
         data, NONCOMMERCIAL + PERMISSIVE, synthetic=False, max_per_source=per_source
     )
+    sets = {src: [e for e in rows if e.source == src] for src in sources}
+    sets = {src: examples for src, examples in sets.items() if examples}
+    verdicts = asyncio.run(_check(InProcessGuard(), [[e.text for e in v] for v in sets.values()]))
     lines = []
-    for src in sources:
-        examples = [e for e in rows if e.source == src]
-        if not examples:
-            continue
-        lvl = levels(guard.score_texts([e.text for e in examples]), guard.thresholds)
+    for (src, examples), results in zip(sets.items(), verdicts):
+        lvl = np.array([SEVERITY[r.verdict] for r in results])
         truth = np.array([e.unsafe for e in examples])
         line = (
             f"{src}: n={len(examples)} escalated {np.mean(lvl == 1):.1%}"
@@ -59,6 +67,21 @@ def report(data: Path, sources: Sequence[str] = SOURCES, per_source: int = 3000)
             )
         lines.append(line)
     return lines
+
+
+async def _check(guard: InProcessGuard, sets: list[list[str]]) -> list[list[GuardResult]]:
+    """The guard's input verdicts, as a cascade gets them (unreadable input included)."""
+    try:
+        out: list[list[GuardResult]] = []
+        for texts in sets:
+            results: list[GuardResult] = []
+            for start in range(0, len(texts), 256):
+                chunk = texts[start : start + 256]
+                results += await guard.check([GuardText(t) for t in chunk])
+            out.append(results)
+        return out
+    finally:
+        await guard.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -113,6 +113,11 @@ class InProcessDefinition(_GuardBase):
         description="JSONL of reviewed cases ({text, label: safe|unsafe}): a text nearly the"
         " same as a case takes its label (a new policy, or a false positive fixed), no retraining",
     )
+    escalate_unreadable: bool = Field(
+        default=True,
+        description="input the English encoder cannot read (other languages, mostly) is at least"
+        " controversial: re-evaluated by the judge, or sent on by a cascade",
+    )
     vote: bool = Field(
         default=True,
         description="blend the heads with the shipped precedents' vote (false: heads alone,"
@@ -138,7 +143,10 @@ class InProcessDefinition(_GuardBase):
     @field_validator("options")
     @classmethod
     def _no_shadowed_options(cls, v: dict[str, Any]) -> dict[str, Any]:
-        taken = sorted(set(v) & {"assets_dir", "thresholds", "device", "precedents", "vote"})
+        taken = sorted(
+            set(v)
+            & {"assets_dir", "thresholds", "device", "precedents", "vote", "escalate_unreadable"}
+        )
         if taken:
             raise ValueError(f"set {', '.join(taken)} as keys of the definition, not in options")
         return v

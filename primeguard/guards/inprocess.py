@@ -24,6 +24,7 @@ from primeguard.guards.modelcard import THRESHOLDS, WEIGHTS
 from primeguard.guards.precedents import FILE as PRECEDENTS
 from primeguard.guards.precedents import Precedents, ReviewedCases, full_scores
 from primeguard.guards.protocol import GuardUnavailable
+from primeguard.guards.readability import Readability
 from primeguard.guards.thresholds import (
     Threshold,
     Tolerance,
@@ -32,7 +33,14 @@ from primeguard.guards.thresholds import (
     parse_thresholds,
     threshold_verdict,
 )
-from primeguard.verdicts import Category, GuardResult, GuardText, Verdict, worst_verdict
+from primeguard.verdicts import (
+    Category,
+    GuardResult,
+    GuardText,
+    TextRole,
+    Verdict,
+    worst_verdict,
+)
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "guard"
 BackendChoice = Literal["auto", "torch", "onnx"]
@@ -74,6 +82,7 @@ class InProcessGuard:
         device: str | None = None,
         precedents: Sequence[tuple[str, bool]] = (),
         vote: bool = True,
+        escalate_unreadable: bool = True,
     ) -> None:
         assets = assets_dir or ASSETS
         self.heads = GuardHeads.load(assets / WEIGHTS)
@@ -109,9 +118,12 @@ class InProcessGuard:
         self.commercial_use: bool = bool(meta.get("commercial_use", True))
         self._encoder = encoder
         self._cache_dir = cache_dir
+        # Input the encoder cannot read (other languages) is at least controversial.
+        self.escalate_unreadable = escalate_unreadable
+        self._readability: Readability | None = None
         self._lock = threading.Lock()
         self._reviewed_lock = threading.Lock()
-        self._batcher: DynamicBatcher[str, np.ndarray] = DynamicBatcher(
+        self._batcher: DynamicBatcher[str, tuple[np.ndarray, bool]] = DynamicBatcher(
             self._score_batch, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms
         )
         spec = json.dumps(
@@ -123,6 +135,7 @@ class InProcessGuard:
                 self.trained_encoder,
                 self.backend,
                 self.tolerance.value,
+                escalate_unreadable,
             ]
         )
         self._version = hashlib.sha256(spec.encode()).hexdigest()[:16]
@@ -160,7 +173,10 @@ class InProcessGuard:
             raise
         except Exception as exc:
             raise GuardUnavailable(f"in-process guard failed: {type(exc).__name__}") from exc
-        return [self._result(row, tolerance) for row in rows]
+        return [
+            self._result(row, tolerance, unreadable and t.role is TextRole.INPUT)
+            for t, (row, unreadable) in zip(texts, rows)
+        ]
 
     def score_texts(self, texts: Sequence[str]) -> np.ndarray:
         """Blocking: raw head scores [N, len(HEAD_NAMES)] (for evaluation and benchmarks)."""
@@ -169,7 +185,9 @@ class InProcessGuard:
     async def close(self) -> None:
         await self._batcher.close()
 
-    def _result(self, row: np.ndarray, tolerance: Tolerance | str | None) -> GuardResult:
+    def _result(
+        self, row: np.ndarray, tolerance: Tolerance | str | None, unreadable: bool = False
+    ) -> GuardResult:
         named = dict(zip(HEAD_NAMES, (float(s) for s in row)))
         # Each head's verdict once, folded by the tolerance; a head without a threshold says
         # nothing.  Folding is monotone, so the worst folded head is the folded worst head,
@@ -181,6 +199,10 @@ class InProcessGuard:
             else Verdict.SAFE
             for name, score in named.items()
         }
+        if unreadable:  # the heads cannot tell: never call it safe
+            heads[OVERALL] = worst_verdict(
+                [heads[OVERALL], apply_tolerance(Verdict.CONTROVERSIAL, fold)]
+            )
         verdict = worst_verdict(heads.values())
         return GuardResult(
             verdict=verdict,
@@ -191,8 +213,15 @@ class InProcessGuard:
             uncategorised=heads[OVERALL],
         )
 
-    def _score_batch(self, texts: list[str]) -> list[np.ndarray]:
-        return list(self._score(texts))
+    def _score_batch(self, texts: list[str]) -> list[tuple[np.ndarray, bool]]:
+        scores = self._score(texts)
+        if not self.escalate_unreadable:
+            return [(row, False) for row in scores]
+        if self._readability is None:  # the worker thread only: no lock needed
+            from primeguard.guards.encoder import model_dir
+
+            self._readability = Readability.from_tokenizer(model_dir() / "tokenizer.json")
+        return [(row, self._readability.unreadable(t)) for row, t in zip(scores, texts)]
 
     def _score(self, texts: Sequence[str]) -> np.ndarray:
         embeddings = self.encoder.embed(texts)
