@@ -38,14 +38,22 @@ def benchmark_guard(
 ) -> dict[tuple[str, str, int], float]:
     """Print and return the best texts/s for each (backend, short|long, batch size).
 
-    Times the whole guard: tokenisation, encoder, pooling, the heads and the
-    precedents' vote.
+    Times the whole guard: tokenisation, encoder, pooling, the heads, the
+    precedents' vote and the readability check on input.
     """
-    from primeguard.guards.encoder import MiniLMEncoder
+    from primeguard.guards.encoder import MiniLMEncoder, model_dir
     from primeguard.guards.heads import GuardHeads
     from primeguard.guards.inprocess import ASSETS
     from primeguard.guards.modelcard import WEIGHTS
     from primeguard.guards.precedents import FILE, Precedents, full_scores
+    from primeguard.guards.readability import Readability
+
+    readability = Readability.from_tokenizer(model_dir() / "tokenizer.json")
+
+    def guard(batch: list[str], bs: int) -> None:
+        full_scores(heads, bank, encoder.embed(batch, batch_size=bs))
+        for text in batch:
+            readability.unreadable(text)
 
     where = assets or ASSETS
     heads = GuardHeads.load(where / WEIGHTS)
@@ -63,10 +71,10 @@ def benchmark_guard(
         for _ in range(rounds):
             for kind, bs in cells:
                 batch = _texts(kind, bs)
-                full_scores(heads, bank, encoder.embed(batch, batch_size=bs))  # warm-up
+                guard(batch, bs)  # warm-up
                 n, start = 0, time.perf_counter()
                 while time.perf_counter() - start < seconds:
-                    full_scores(heads, bank, encoder.embed(batch, batch_size=bs))
+                    guard(batch, bs)
                     n += bs
                 rates[(kind, bs)].append(n / (time.perf_counter() - start))
         for kind, bs in cells:
