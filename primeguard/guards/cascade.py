@@ -9,18 +9,20 @@ The in-process MiniLM guard is fast and calls most texts clearly safe or clearly
 unsafe; the texts it calls `controversial` (by default) go to the served 7B
 guard, whose verdict replaces the first.  A text the first stage could not judge
 (its failure policy answered for it) is always escalated: the second stage then
-covers for the first.  Each stage keeps its own failure policy.
+covers for the first.  Each stage keeps its own failure policy; when the second
+fails open, the first stage's verdict stands (a fallback, never cached).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 
 from primeguard.guards.policy import FallbackResult
 from primeguard.guards.protocol import Guard, GuardUnavailable
-from primeguard.verdicts import GuardResult, GuardText, Verdict
+from primeguard.verdicts import GuardResult, GuardText, Verdict, worst_verdict
 
 
 class CascadeGuard:
@@ -81,9 +83,18 @@ class CascadeGuard:
                     f"guard {self.then.name!r} answered {len(second)} of {len(picked)}"
                 )
             for i, result in zip(picked, second):
-                results[i] = result
+                results[i] = _decided(results[i], result)
         return results
 
     async def close(self) -> None:
         await self.first.close()
         await self.then.close()
+
+
+def _decided(first: GuardResult, then: GuardResult) -> GuardResult:
+    """The second stage's result, unless its failure policy answered for it and the first
+    stage's verdict is worse: a served guard that is down and fails open lets a text go on
+    as the first stage judged it, not as safe.  Still a fallback, so it is never cached."""
+    if isinstance(then, FallbackResult):
+        return dataclasses.replace(then, verdict=worst_verdict([first.verdict, then.verdict]))
+    return then

@@ -10,7 +10,7 @@ import pytest
 
 from primeguard.errors import ConfigError
 from primeguard.guards.cascade import CascadeGuard
-from primeguard.guards.policy import resilient
+from primeguard.guards.policy import FallbackResult, resilient
 from primeguard.guards.protocol import Guard, GuardUnavailable
 from primeguard.guards.served import build_guards, close_guards
 from primeguard.guards.settings import CascadeDefinition, FailMode, parse_guards
@@ -86,6 +86,21 @@ async def test_a_failed_first_stage_is_covered_by_the_second() -> None:
     results = await CascadeGuard("screened", first, then).check(_texts("a bomb", "hello"))
     assert then.seen == ["a bomb", "hello"]
     assert [r.verdict for r in results] == [Verdict.UNSAFE, Verdict.SAFE]
+
+
+@pytest.mark.parametrize(
+    "mode,verdict", [(FailMode.OPEN, Verdict.CONTROVERSIAL), (FailMode.CLOSED, Verdict.UNSAFE)]
+)
+async def test_a_second_stage_that_is_down_follows_its_fail_mode_but_never_clears(
+    mode: FailMode, verdict: Verdict
+) -> None:
+    then = resilient(Scripted("llamaguard", {}, fail=True), fail_mode=mode)
+    results = await CascadeGuard("screened", Scripted("minilm", FIRST), then).check(
+        _texts("maybe", "hello")
+    )
+    assert results[0].verdict is verdict  # fail open: as the first stage judged it, not safe
+    assert isinstance(results[0], FallbackResult) and not results[0].cacheable
+    assert results[1].verdict is Verdict.SAFE and results[1].cacheable
 
 
 async def test_a_failed_second_stage_raises_for_the_cascade_policy() -> None:
