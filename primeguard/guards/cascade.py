@@ -95,6 +95,18 @@ def _decided(first: GuardResult, then: GuardResult) -> GuardResult:
     """The second stage's result, unless its failure policy answered for it and the first
     stage's verdict is worse: a served guard that is down and fails open lets a text go on
     as the first stage judged it, not as safe.  Still a fallback, so it is never cached."""
-    if isinstance(then, FallbackResult):
-        return dataclasses.replace(then, verdict=worst_verdict([first.verdict, then.verdict]))
-    return then
+    if (
+        not isinstance(then, FallbackResult)
+        or worst_verdict([first.verdict, then.verdict]) is then.verdict
+    ):
+        return then  # a real judgement, or a failure that blocks (fail closed)
+    return dataclasses.replace(
+        then,
+        verdict=first.verdict,
+        guard=first.guard,
+        version=first.version,
+        scores=first.scores,
+        by_category=first.by_category,
+        uncategorised=first.uncategorised,
+        note=f"{then.note}; {first.guard}'s verdict stands",
+    )

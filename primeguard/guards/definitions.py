@@ -226,7 +226,11 @@ class CascadeDefinition(_GuardBase):
         min_length=1,
         description="first-stage verdicts sent on to `then` (a failed first stage always is)",
     )
-    timeout_s: float = Field(default=5.0, gt=0, description="both stages, all texts of one call")
+    timeout_s: float = Field(
+        default=0.0,
+        ge=0,
+        description="both stages, all texts of one call; 0 (default): the stages' timeouts added",
+    )
 
     @field_validator("escalate")
     @classmethod
@@ -246,6 +250,14 @@ def check_cascade(
 ) -> None:
     if cascade.first == cascade.then:
         raise ValueError(f"definitions.{name}: first and then name the same guard")
+    stages = [definitions.get(cascade.first), definitions.get(cascade.then)]
+    if cascade.timeout_s and all(stages):
+        least = sum(d.timeout_s for d in stages if d is not None)
+        if cascade.timeout_s < least:
+            raise ValueError(
+                f"definitions.{name}.timeout_s: {cascade.timeout_s} s would cut off stages that may"
+                f" take {least} s together (leave it out to get their sum)"
+            )
     for key in ("first", "then"):
         member = getattr(cascade, key)
         if member not in definitions:

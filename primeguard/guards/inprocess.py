@@ -17,6 +17,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from primeguard.guards import readability
 from primeguard.guards.batcher import DynamicBatcher
 from primeguard.guards.encoder import EMBED_DIM
 from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads, one_blas_thread
@@ -135,7 +136,7 @@ class InProcessGuard:
                 self.trained_encoder,
                 self.backend,
                 self.tolerance.value,
-                escalate_unreadable,
+                [readability.RULE, readability.language_model()] if escalate_unreadable else None,
             ]
         )
         self._version = hashlib.sha256(spec.encode()).hexdigest()[:16]
@@ -168,7 +169,7 @@ class InProcessGuard:
         if not texts:
             return []
         try:
-            rows = await self._batcher.submit([t.text for t in texts])
+            rows = await self._batcher.submit([_well_formed(t.text) for t in texts])
         except GuardUnavailable:
             raise
         except Exception as exc:
@@ -221,6 +222,7 @@ class InProcessGuard:
             from primeguard.guards.encoder import model_dir
 
             self._readability = Readability.from_tokenizer(model_dir() / "tokenizer.json")
+            readability.language("warm up the language model")  # loads it, ~0.7 s: not later
         return [(row, self._readability.unreadable(t)) for row, t in zip(scores, texts)]
 
     def _score(self, texts: Sequence[str]) -> np.ndarray:
@@ -260,6 +262,16 @@ class InProcessGuard:
                     )
                 self._encoder = enc
             return self._encoder
+
+
+def _well_formed(text: str) -> str:
+    """Lone surrogates (valid JSON, invalid Unicode) replaced: the tokeniser would raise for
+    the text, and so fail every text batched with it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 __all__ = ["OVERALL", "Embedder", "InProcessGuard", "Threshold", "Tolerance"]

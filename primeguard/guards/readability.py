@@ -35,6 +35,11 @@ MIN_LETTERS = 3
 MIN_WORDS = 3
 #: At or below this share of readable words a text is unreadable.
 MAX_UNREADABLE_SHARE = 0.5
+#: Texts whose non-space characters are less than this share letters are structured (JSON,
+#: ids, code, tables), not prose in some language: not judged.
+MIN_LETTER_SHARE = 0.6
+#: Names the rule in the guard's version: change it when the rule changes.
+RULE = f"words<={MAX_UNREADABLE_SHARE}/letters>={MIN_LETTER_SHARE}/langid"
 
 _WORD = re.compile(r"[^\W\d_]+")
 _CAMEL = re.compile(r"[A-Z]?[^\W\d_A-Z]+|[A-Z]+(?![^\W\d_A-Z])")
@@ -66,7 +71,7 @@ class Readability:
 
     def share(self, text: str) -> float | None:
         """Readable words / counted words, each distinct word once (code repeats its
-        identifiers); None when the text has too few words to say."""
+        identifiers); None when the text has too few words to say, or is not prose."""
         if not text.isascii():
             # Accents and vowel signs off first: \w does not match combining marks, and
             # Devanagari or Thai words would fall apart into letters at each of them.
@@ -76,6 +81,9 @@ class Readability:
                 for c in unicodedata.normalize("NFD", text)
                 if unicodedata.category(c) not in marks
             )
+        dense = "".join(text.split())
+        if sum(c.isalpha() for c in dense) < MIN_LETTER_SHARE * len(dense):
+            return None
         words: set[str] = set()
         unspaced = 0
         for word in _WORD.findall(text):
@@ -99,6 +107,16 @@ class Readability:
         if share is None or share > self.cutoff:
             return False
         return language(text) != "en"  # only for the few texts the vocabulary doubts
+
+
+def language_model() -> str:
+    """The language identifier in use (it decides verdicts, so the guard's version names it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"py3langid-{version('py3langid')}"
+    except PackageNotFoundError:  # the vocabulary decides alone
+        return "none"
 
 
 def language(text: str) -> str:

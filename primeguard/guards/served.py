@@ -30,6 +30,7 @@ from primeguard.guards.settings import (
     ThresholdPair,
 )
 from primeguard.guards.tei import TEIClassifierGuard
+from primeguard.guards.tenant import overrides_digest
 from primeguard.verdicts import Category
 
 __all__ = [
@@ -54,6 +55,8 @@ def make_served_guard(
     """The bare served guard, without its failure policy."""
     version = definition.default_version(name)
     if isinstance(definition, TEIDefinition):
+        if definition.version is None and thresholds:  # the global cut-offs decide too
+            version = f"{version}+g{overrides_digest(thresholds)}"
         labels = definition.labels
         return TEIClassifierGuard(
             name=name,
@@ -109,12 +112,14 @@ def wrap(
     guard: Guard,
     definition: GuardDefinition,
     on_failure: Callable[[FailureEvent], None] | None = None,
+    *,
+    timeout_s: float | None = None,
 ) -> PolicyGuard:
     """Apply a definition's failure policy to any guard (in-process ones too)."""
     return resilient(
         guard,
         fail_mode=definition.fail_mode,
-        timeout_s=definition.timeout_s,
+        timeout_s=timeout_s or definition.timeout_s,
         breaker=definition.breaker,
         on_failure=on_failure,
     )
@@ -147,7 +152,9 @@ def build_guards(
                 version=definition.version,
                 on_check=on_cascade,
             )
-            guard = wrap(name, cascade, definition, on_failure)
+            stages = (settings.definitions[definition.first], settings.definitions[definition.then])
+            timeout = definition.timeout_s or sum(d.timeout_s for d in stages)
+            guard = wrap(name, cascade, definition, on_failure, timeout_s=timeout)
         elif isinstance(definition, InProcessDefinition):
             if inprocess is None:
                 raise ConfigError(

@@ -52,7 +52,9 @@ def overrides_digest(overrides: Overrides) -> str:
 
 def retune(result: GuardResult, overrides: Overrides) -> GuardResult:
     """`result` re-decided under the tenant's per-category thresholds."""
-    if not overrides or isinstance(result, FallbackResult):
+    # A failure policy's made-up verdict has no scores to re-decide; a cascade's fallback
+    # that carries its first stage's judgement does.
+    if not overrides or (isinstance(result, FallbackResult) and not result.scores):
         return result
     known = result.by_category
     residual = result.uncategorised

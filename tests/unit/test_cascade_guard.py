@@ -170,3 +170,73 @@ async def test_build_guards_shares_a_stage_used_directly_and_closes_it_once() ->
         guards["minilm"]._inner = stage
         await close_guards(guards)
         assert stage.closed == 1
+
+
+async def test_a_tenant_re_decides_the_first_stage_when_the_second_is_down() -> None:
+    from primeguard.guards.settings import ThresholdPair
+    from primeguard.guards.tenant import TenantThresholds
+    from primeguard.verdicts import Category
+
+    class Scored(Scripted):
+        async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
+            return [
+                GuardResult(
+                    verdict=Verdict.CONTROVERSIAL,
+                    guard=self.name,
+                    version=self.version,
+                    scores={Category.VIOLENCE: 0.6},
+                    by_category={Category.VIOLENCE: Verdict.CONTROVERSIAL},
+                    uncategorised=Verdict.SAFE,
+                )
+                for _ in texts
+            ]
+
+    then = resilient(Scripted("llamaguard", {}, fail=True), fail_mode=FailMode.OPEN)
+    cascade = CascadeGuard("screened", Scored("minilm", {}), then)
+    [plain] = await cascade.check(_texts("a fight scene"))
+    assert plain.verdict is Verdict.CONTROVERSIAL and plain.guard == "minilm"
+    assert isinstance(plain, FallbackResult) and "minilm's verdict stands" in plain.note
+    lenient = TenantThresholds(
+        cascade, {Category.VIOLENCE: ThresholdPair(controversial=0.9, unsafe=0.95)}
+    )
+    [loose] = await lenient.check(_texts("a fight scene"))
+    assert loose.verdict is Verdict.SAFE and not loose.cacheable
+
+
+def test_cascade_timeout_defaults_to_its_stages_and_may_not_cut_them_off() -> None:
+    raw = _raw()
+    raw["definitions"]["big"]["timeout_s"] = 30
+    with pytest.raises(ConfigError, match="would cut off"):
+        parse_guards(
+            {
+                **raw,
+                "definitions": {
+                    **raw["definitions"],
+                    "screened": {**raw["definitions"]["screened"], "timeout_s": 5},
+                },
+            }
+        )
+    settings = parse_guards(raw)
+    assert settings.definitions["screened"].timeout_s == 0  # the stages' sum, when built
+
+
+async def test_a_slow_second_stage_is_not_cut_off_by_the_cascade() -> None:
+    import asyncio
+
+    class Slow(Scripted):
+        async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
+            await asyncio.sleep(0.3)
+            return await super().check(texts)
+
+    raw = _raw()
+    raw["definitions"]["minilm"]["timeout_s"] = 0.2
+    raw["definitions"]["big"]["timeout_s"] = 0.5
+    async with httpx.AsyncClient() as client:
+        guards = build_guards(parse_guards(raw), client)
+        cascade = guards["screened"]._inner
+        assert isinstance(cascade, CascadeGuard)
+        cascade.first._inner = Scripted("minilm", FIRST)  # type: ignore[attr-defined]
+        cascade.then._inner = Slow("big", THEN)  # type: ignore[attr-defined]
+        results = await guards["screened"].check(_texts("hello", "maybe-bad"))
+        assert [r.verdict for r in results] == [Verdict.SAFE, Verdict.UNSAFE]
+        await close_guards(guards)
