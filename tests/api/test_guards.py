@@ -206,7 +206,7 @@ def test_a_cascade_sends_only_the_unsure_texts_to_its_second_stage(
     labels = {"MALICIOUS": "violence", "BENIGN": None}
     second = SecondOpinion()
     with ServerThread(second) as big:
-        config = proxy_config(fake, guards={"input": ["screened"], "definitions": {
+        config = proxy_config(fake, guards={"input": ["screened"], "output": ["screened"], "definitions": {
             "tei": {"kind": "tei", "url": tei[1].url, "labels": labels},
             "big": {"kind": "tei", "url": big.url, "labels": labels},
             "screened": {"kind": "cascade", "first": "tei", "then": "big"}}})
@@ -226,6 +226,13 @@ def test_a_cascade_sends_only_the_unsure_texts_to_its_second_stage(
                 model="fake-gpt", messages=[{"role": "user", "content": "MAYBE-bad (chat)"}])
             assert raw.headers["x-primeguard-route"] == "direct_violation"
             assert raw.headers["x-primeguard-route-source"] == "input_guard"
+            # On the streamed output: the first stage is unsure of the window, the second cuts it.
+            fake.script.answer_text = " ".join([f"w{i}" for i in range(12)] + ["MAYBE-bad"] + ["after"] * 40)
+            chunks = list(_client(server).chat.completions.create(
+                model="fake-gpt", messages=[{"role": "user", "content": "tell me a story"}], stream=True))
+            text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+            assert chunks[-1].choices[0].finish_reason == "content_filter"
+            assert "MAYBE-bad" not in text and "after" not in text  # hold_back: nothing leaked
 
 
 def _cascade_counts(server: ServerThread) -> dict[str, float]:
