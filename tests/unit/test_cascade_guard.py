@@ -240,3 +240,17 @@ async def test_a_slow_second_stage_is_not_cut_off_by_the_cascade() -> None:
         results = await guards["screened"].check(_texts("hello", "maybe-bad"))
         assert [r.verdict for r in results] == [Verdict.SAFE, Verdict.UNSAFE]
         await close_guards(guards)
+
+
+async def test_built_cascade_version_changes_with_a_stage_definition() -> None:
+    async with httpx.AsyncClient() as client:
+        base = build_guards(parse_guards(_raw()), client)["screened"].version
+        again = build_guards(parse_guards(_raw()), client)["screened"].version
+        raw = _raw()
+        raw["definitions"]["big"]["url"] = "http://127.0.0.1:11"
+        moved = build_guards(parse_guards(raw), client)["screened"].version
+        raw = _raw()
+        raw["thresholds"] = {"violence": {"controversial": 0.3, "unsafe": 0.6}}
+        stricter = build_guards(parse_guards(raw), client)["screened"].version
+    assert base == again
+    assert len({base, moved, stricter}) == 3
