@@ -8,8 +8,8 @@
 The in-process MiniLM guard is fast and calls most texts clearly safe or clearly
 unsafe; the texts it calls `controversial` (by default) go to the served 7B
 guard, whose verdict replaces the first.  A text the first stage could not judge
-(its failure policy answered for it) is always escalated: the second stage then
-covers for the first.  Each stage keeps its own failure policy; when the second
+(its failure policy answered for it) is escalated too, unless
+`escalate_failures` is off: the second stage then covers for the first.  Each stage keeps its own failure policy; when the second
 fails open, the first stage's verdict stands (a fallback, never cached).
 """
 
@@ -37,6 +37,7 @@ class CascadeGuard:
         *,
         version: str | None = None,
         on_check: Callable[[str, int, int], None] | None = None,
+        escalate_failures: bool = True,
     ) -> None:
         self._name = name
         self.first = first
@@ -45,6 +46,7 @@ class CascadeGuard:
         if not self.escalate:
             raise ValueError("escalate must name at least one verdict")
         self._version = version
+        self.escalate_failures = escalate_failures
         self._on_check = on_check  # (name, texts, escalated), for metrics
         self.checked = 0  # texts judged
         self.escalated = 0  # of which sent on to `then`
@@ -58,12 +60,19 @@ class CascadeGuard:
         """Changes with either stage's version and with what is escalated."""
         if self._version is not None:
             return self._version
-        spec = [self.first.version, self.then.version, sorted(v.value for v in self.escalate)]
+        spec = [
+            self.first.version,
+            self.then.version,
+            sorted(v.value for v in self.escalate),
+            self.escalate_failures,
+        ]
         digest = hashlib.sha256(json.dumps(spec).encode()).hexdigest()[:12]
         return f"{self._name}:{digest}"
 
     def escalates(self, result: GuardResult) -> bool:
-        return isinstance(result, FallbackResult) or result.verdict in self.escalate
+        if isinstance(result, FallbackResult):
+            return self.escalate_failures
+        return result.verdict in self.escalate
 
     async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
         results = list(await self.first.check(texts))

@@ -224,7 +224,12 @@ class CascadeDefinition(_GuardBase):
     escalate: tuple[Verdict, ...] = Field(
         default=(Verdict.CONTROVERSIAL,),
         min_length=1,
-        description="first-stage verdicts sent on to `then` (a failed first stage always is)",
+        description="first-stage verdicts sent on to `then`",
+    )
+    escalate_failures: bool = Field(
+        default=True,
+        description="texts the first stage could not judge go on to `then` (false: the first"
+        " stage's fail mode decides them, and its outage does not multiply `then`'s load)",
     )
     timeout_s: float = Field(
         default=0.0,

@@ -151,6 +151,7 @@ def build_guards(
                 definition.escalate,
                 version=definition.version,
                 on_check=on_cascade,
+                escalate_failures=definition.escalate_failures,
             )
             stages = (settings.definitions[definition.first], settings.definitions[definition.then])
             timeout = definition.timeout_s or sum(d.timeout_s for d in stages)

@@ -103,6 +103,15 @@ async def test_a_second_stage_that_is_down_follows_its_fail_mode_but_never_clear
     assert results[1].verdict is Verdict.SAFE and results[1].cacheable
 
 
+async def test_escalate_failures_off_lets_the_first_stage_fail_mode_decide() -> None:
+    first = resilient(Scripted("minilm", FIRST, fail=True), fail_mode=FailMode.CLOSED)
+    then = Scripted("llamaguard", {})
+    cascade = CascadeGuard("screened", first, then, escalate_failures=False)
+    results = await cascade.check(_texts("hello"))
+    assert then.seen == [] and results[0].verdict is Verdict.UNSAFE
+    assert cascade.version != CascadeGuard("screened", first, then).version
+
+
 async def test_a_failed_second_stage_raises_for_the_cascade_policy() -> None:
     cascade = CascadeGuard("screened", Scripted("m", FIRST), Scripted("l", {}, fail=True))
     with pytest.raises(GuardUnavailable):
