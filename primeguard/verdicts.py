@@ -56,6 +56,11 @@ _SEVERITY = {Verdict.SAFE: 0, Verdict.CONTROVERSIAL: 1, Verdict.UNSAFE: 2}
 VERDICT_SCORES = {Verdict.SAFE: 0.0, Verdict.CONTROVERSIAL: 0.5, Verdict.UNSAFE: 1.0}
 
 
+def severity(verdict: Verdict) -> int:
+    """0 safe, 1 controversial, 2 unsafe."""
+    return _SEVERITY[verdict]
+
+
 def worst_verdict(verdicts: Iterable[Verdict]) -> Verdict:
     """The most severe of `verdicts` (safe for none)."""
     return max(verdicts, key=_SEVERITY.__getitem__, default=Verdict.SAFE)

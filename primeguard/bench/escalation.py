@@ -20,12 +20,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from primeguard.verdicts import GuardResult, GuardText, Verdict
+from primeguard.verdicts import GuardResult, GuardText, severity
 
 if TYPE_CHECKING:
     from primeguard.guards.inprocess import InProcessGuard
-
-SEVERITY = {Verdict.SAFE: 0, Verdict.CONTROVERSIAL: 1, Verdict.UNSAFE: 2}
 
 SOURCES = (
     "toxic_chat_train",
@@ -51,7 +49,7 @@ def report(data: Path, sources: Sequence[str] = SOURCES, per_source: int = 3000)
     verdicts = asyncio.run(_check(InProcessGuard(), [[e.text for e in v] for v in sets.values()]))
     lines = []
     for (src, examples), results in zip(sets.items(), verdicts):
-        lvl = np.array([SEVERITY[r.verdict] for r in results])
+        lvl = np.array([severity(r.verdict) for r in results])
         truth = np.array([e.unsafe for e in examples])
         line = (
             f"{src}: n={len(examples)} escalated {np.mean(lvl == 1):.1%}"

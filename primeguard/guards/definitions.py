@@ -250,14 +250,18 @@ GuardDefinition = Annotated[
 ]
 
 
+def stages_timeout(cascade: CascadeDefinition, definitions: Mapping[str, GuardDefinition]) -> float:
+    """Both stages' timeouts added: the least a cascade's own timeout may be, and its default."""
+    return definitions[cascade.first].timeout_s + definitions[cascade.then].timeout_s
+
+
 def check_cascade(
     name: str, cascade: CascadeDefinition, definitions: Mapping[str, GuardDefinition]
 ) -> None:
     if cascade.first == cascade.then:
         raise ValueError(f"definitions.{name}: first and then name the same guard")
-    stages = [definitions.get(cascade.first), definitions.get(cascade.then)]
-    if cascade.timeout_s and all(stages):
-        least = sum(d.timeout_s for d in stages if d is not None)
+    if cascade.timeout_s and cascade.first in definitions and cascade.then in definitions:
+        least = stages_timeout(cascade, definitions)
         if cascade.timeout_s < least:
             raise ValueError(
                 f"definitions.{name}.timeout_s: {cascade.timeout_s} s would cut off stages that may"

@@ -124,7 +124,8 @@ class InProcessGuard:
         self._readability: Readability | None = None
         self._lock = threading.Lock()
         self._reviewed_lock = threading.Lock()
-        self._batcher: DynamicBatcher[str, tuple[np.ndarray, bool]] = DynamicBatcher(
+        # Items: (text, whether to check that it is readable); results: (scores, unreadable).
+        self._batcher: DynamicBatcher[tuple[str, bool], tuple[np.ndarray, bool]] = DynamicBatcher(
             self._score_batch, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms
         )
         spec = json.dumps(
@@ -169,15 +170,17 @@ class InProcessGuard:
         if not texts:
             return []
         try:
-            rows = await self._batcher.submit([_well_formed(t.text) for t in texts])
+            # Only input is escalated when unreadable: output is not checked for it at all.
+            items = [
+                (_well_formed(t.text), self.escalate_unreadable and t.role is TextRole.INPUT)
+                for t in texts
+            ]
+            rows = await self._batcher.submit(items)
         except GuardUnavailable:
             raise
         except Exception as exc:
             raise GuardUnavailable(f"in-process guard failed: {type(exc).__name__}") from exc
-        return [
-            self._result(row, tolerance, unreadable and t.role is TextRole.INPUT)
-            for t, (row, unreadable) in zip(texts, rows)
-        ]
+        return [self._result(row, tolerance, unreadable) for row, unreadable in rows]
 
     def score_texts(self, texts: Sequence[str]) -> np.ndarray:
         """Blocking: raw head scores [N, len(HEAD_NAMES)] (for evaluation and benchmarks)."""
@@ -214,16 +217,17 @@ class InProcessGuard:
             uncategorised=heads[OVERALL],
         )
 
-    def _score_batch(self, texts: list[str]) -> list[tuple[np.ndarray, bool]]:
-        scores = self._score(texts)
-        if not self.escalate_unreadable:
+    def _score_batch(self, items: list[tuple[str, bool]]) -> list[tuple[np.ndarray, bool]]:
+        scores = self._score([text for text, _ in items])
+        if not any(judge for _, judge in items):
             return [(row, False) for row in scores]
         if self._readability is None:  # the worker thread only: no lock needed
             from primeguard.guards.encoder import model_dir
 
             self._readability = Readability.from_tokenizer(model_dir() / "tokenizer.json")
             readability.language("warm up the language model")  # loads it, ~0.7 s: not later
-        return [(row, self._readability.unreadable(t)) for row, t in zip(scores, texts)]
+        check = self._readability.unreadable
+        return [(row, judge and check(text)) for row, (text, judge) in zip(scores, items)]
 
     def _score(self, texts: Sequence[str]) -> np.ndarray:
         embeddings = self.encoder.embed(texts)

@@ -45,15 +45,19 @@ _WORD = re.compile(r"[^\W\d_]+")
 _CAMEL = re.compile(r"[A-Z]?[^\W\d_A-Z]+|[A-Z]+(?![^\W\d_A-Z])")
 # Scripts written without spaces between words: each character is a unit.
 _UNSPACED = re.compile(
-    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
-    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 )
+
+
+def strip_marks(text: str) -> str:
+    """Decomposed, combining marks (accents, vowel signs) dropped."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "Mc"))
 
 
 def fold(word: str) -> str:
     """Lower case, accents stripped: what the uncased tokeniser looks up."""
-    decomposed = unicodedata.normalize("NFD", word.lower())
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return strip_marks(word.lower())
 
 
 class Readability:
@@ -75,12 +79,7 @@ class Readability:
         if not text.isascii():
             # Accents and vowel signs off first: \w does not match combining marks, and
             # Devanagari or Thai words would fall apart into letters at each of them.
-            marks = ("Mn", "Mc")
-            text = "".join(
-                c
-                for c in unicodedata.normalize("NFD", text)
-                if unicodedata.category(c) not in marks
-            )
+            text = strip_marks(text)
         dense = "".join(text.split())
         if sum(c.isalpha() for c in dense) < MIN_LETTER_SHARE * len(dense):
             return None
@@ -92,7 +91,7 @@ class Readability:
                 if found:
                     unspaced += found  # never readable: the encoder sees lone characters
                     word = _UNSPACED.sub("", word)
-                word = fold(word)
+                word = word.lower()  # its marks are already off
             # camelCase identifiers are words too: checkMediaProperty -> check, media, property
             for part in _CAMEL.findall(word) if not word.islower() else (word,):
                 if len(part) >= MIN_LETTERS:

@@ -17,6 +17,7 @@ from primeguard.errors import ConfigError
 from primeguard.guards.cascade import CascadeGuard
 from primeguard.guards.categories import default_tei_labels
 from primeguard.guards.chat_guard import ChatGuard
+from primeguard.guards.definitions import stages_timeout
 from primeguard.guards.http_client import HeadersFactory, make_guard_client
 from primeguard.guards.policy import FailureEvent, PolicyGuard, resilient
 from primeguard.guards.protocol import Guard
@@ -153,8 +154,7 @@ def build_guards(
                 on_check=on_cascade,
                 escalate_failures=definition.escalate_failures,
             )
-            stages = (settings.definitions[definition.first], settings.definitions[definition.then])
-            timeout = definition.timeout_s or sum(d.timeout_s for d in stages)
+            timeout = definition.timeout_s or stages_timeout(definition, settings.definitions)
             guard = wrap(name, cascade, definition, on_failure, timeout_s=timeout)
         elif isinstance(definition, InProcessDefinition):
             if inprocess is None:
