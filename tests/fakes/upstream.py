@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Self
 
+import httpx
 import uvicorn
 
 from primeguard.bench.asgi import lifespan, read_body
@@ -266,7 +267,16 @@ class ServerThread:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("server did not start")
             time.sleep(0.01)
+        self._wait_ready(deadline + 30)
         return self
+
+    def _wait_ready(self, deadline: float) -> None:
+        """Like a readiness probe: a proxy answers 503 on /readyz until its models are loaded
+        (a request before that races the warm-up for the guard's worker); other apps 404."""
+        while httpx.get(f"{self.url}/readyz", timeout=5).status_code == 503:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not become ready")
+            time.sleep(0.05)
 
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
