@@ -5,6 +5,7 @@
       promptguard: {kind: tei, url: http://tei:8080, labels: {MALICIOUS: prompt_injection}}
       llamaguard: {kind: chat, url: http://vllm:8000/v1, model: ..., format: llama_guard}
       screened: {kind: cascade, first: minilm, then: llamaguard}
+      judged: {kind: judge, model: gpt-4o-mini}
 
 Frozen pydantic models, validated by `settings.parse_guards` with the rest of
 the `guards:` section.
@@ -209,6 +210,21 @@ class ChatDefinition(_ServedBase):
     max_tokens: int = Field(default=32, ge=1, le=512)
 
 
+class JudgeDefinition(_GuardBase):
+    """The routing judge as a guard: the model and prompt that pick a chat's route, asked
+    about each input alone (route no_to_minimal_risk / potential_violation /
+    direct_violation -> safe / controversial / unsafe).  For `/v1/moderations` and as a
+    cascade's second stage; it judges requests, not replies, so never on output."""
+
+    kind: Literal["judge"]
+    model: str | None = Field(
+        default=None, min_length=1, description="a model_list name; default: routing.judge_model"
+    )
+    guidelines: str = Field(default="default", min_length=1, description="the guideline set")
+    timeout_s: float = Field(default=20.0, gt=0, description="the whole check, all texts")
+    max_concurrency: int = Field(default=8, ge=1, le=256, description="judge calls at once")
+
+
 class CascadeDefinition(_GuardBase):
     """Two guards in series: `first` judges every text; the texts it calls one of
     `escalate` (or could not judge) go to `then`, whose verdict replaces the first's.
@@ -245,7 +261,7 @@ class CascadeDefinition(_GuardBase):
 
 
 GuardDefinition = Annotated[
-    InProcessDefinition | TEIDefinition | ChatDefinition | CascadeDefinition,
+    InProcessDefinition | TEIDefinition | ChatDefinition | JudgeDefinition | CascadeDefinition,
     Field(discriminator="kind"),
 ]
 

@@ -95,6 +95,11 @@ class PolicyGuard:
         return self._fail_mode
 
     @property
+    def inner(self) -> Guard:
+        """The guard behind the policy (start-up warms it without the deadline)."""
+        return self._inner
+
+    @property
     def stats(self) -> GuardStats:
         return GuardStats(
             calls=self._calls,

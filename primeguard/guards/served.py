@@ -1,7 +1,7 @@
 """From the `guards:` config to ready `Guard` objects, each wrapped in its failure policy.
 
 client = make_guard_client()
-guards = build_guards(settings, client, inprocess=my_inprocess_factory)
+guards = build_guards(settings, client, inprocess=my_inprocess_factory, judge=my_judge_factory)
 input_guards = [guards[n] for n in settings.input]
 ...
 await close_guards(guards); await client.aclose()
@@ -27,6 +27,7 @@ from primeguard.guards.settings import (
     GuardDefinition,
     GuardSettings,
     InProcessDefinition,
+    JudgeDefinition,
     TEIDefinition,
     ThresholdPair,
 )
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 InProcessFactory = Callable[[str, InProcessDefinition], Guard]
+JudgeGuardFactory = Callable[[str, JudgeDefinition], Guard]
 
 
 def make_served_guard(
@@ -98,7 +100,7 @@ def build_served_guard(
     on_failure: Callable[[FailureEvent], None] | None = None,
 ) -> PolicyGuard:
     """A `tei` or `chat` guard wrapped in its deadline, breaker and fail mode."""
-    if isinstance(definition, (InProcessDefinition, CascadeDefinition)):
+    if isinstance(definition, (InProcessDefinition, JudgeDefinition, CascadeDefinition)):
         raise ConfigError(
             f"guards.definitions.{name}: kind {definition.kind} is not a served guard"
         )
@@ -131,6 +133,7 @@ def build_guards(
     client: httpx.AsyncClient,
     *,
     inprocess: InProcessFactory | None = None,
+    judge: JudgeGuardFactory | None = None,
     headers_factory: HeadersFactory | None = None,
     on_failure: Callable[[FailureEvent], None] | None = None,
     on_cascade: Callable[[str, int, int], None] | None = None,
@@ -162,6 +165,10 @@ def build_guards(
                     f"guards.definitions.{name}: no in-process guard factory was given"
                 )
             guard = wrap(name, inprocess(name, definition), definition, on_failure)
+        elif isinstance(definition, JudgeDefinition):
+            if judge is None:
+                raise ConfigError(f"guards.definitions.{name}: no judge guard factory was given")
+            guard = wrap(name, judge(name, definition), definition, on_failure)
         else:
             guard = build_served_guard(
                 name,

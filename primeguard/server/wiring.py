@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,10 @@ from primeguard.config import Settings, resolve_secret
 from primeguard.decision import Decider
 from primeguard.decision_cache import DecisionStore
 from primeguard.errors import ConfigError
+from primeguard.guards.cascade import CascadeGuard
 from primeguard.guards.http_client import make_guard_client
+from primeguard.guards.judge_guard import JudgeGuard
+from primeguard.guards.policy import PolicyGuard
 from primeguard.guards.protocol import Guard
 from primeguard.guards.served import build_guards
 from primeguard.guards.settings import GuardSettings, InProcessDefinition, parse_guards
@@ -39,6 +42,7 @@ from primeguard.routing.templates import (
     load_guidelines,
     load_route_templates,
 )
+from primeguard.server.judge_guards import check_judge_guards, judge_guard_factory
 from primeguard.telemetry.bundle import Telemetry
 from primeguard.telemetry.settings import parse_telemetry_settings
 from primeguard.telemetry.tracing import inject_headers
@@ -145,6 +149,7 @@ def validate_settings(settings: Settings, source: str = "<config>") -> None:
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
     parse_telemetry_settings(settings.telemetry, source)
+    check_judge_guards(settings, guard_settings, list(load_guidelines(settings.routing.guidelines_dir)), source)
     names = {m.model_name for m in settings.model_list}
     if settings.routing.judge_model and settings.routing.judge_model not in names:
         raise ConfigError(f"{source}: routing.judge_model: '{settings.routing.judge_model}' is not in model_list")
@@ -174,9 +179,12 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
     telemetry = telemetry or Telemetry()
     guard_client = make_guard_client()
     used = _check_tenant_guards(settings, guard_settings, "<config>")
+    check_judge_guards(settings, guard_settings, list(guidelines), "<config>")
+    judges = JudgeFactoryImpl(settings, templates)
     guards: dict[str, Guard] = dict(build_guards(
         guard_settings.model_copy(update={"input": used, "output": ()}), guard_client,
         inprocess=_inprocess_guard(guard_settings.threshold_overrides()),
+        judge=judge_guard_factory(settings, registry, judges, guidelines, templates.version),
         headers_factory=lambda: dict(inject_headers({})), on_cascade=telemetry.metrics.record_cascade))
     selection = GuardSelection(
         inputs={n: TracedGuard(g, telemetry, TextRole.INPUT) for n, g in guards.items()},
@@ -193,7 +201,6 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
     limiter = build_rate_limiter(cache_settings, on_event=on_event, connection=redis)
     if cache_settings.url and not await store.cache.ping():  # opens the pool before traffic
         log.warning("decision cache: Redis is not answering; requests bypass it until it does")
-    judges = JudgeFactoryImpl(settings, templates)
     pipeline = Pipeline(registry, templates, settings.routing, decider, judges, store, output, telemetry)
     proxy = Proxy(settings, registry, templates, policies, pipeline, store, limiter, telemetry, guards,
                   guard_client)
@@ -212,6 +219,18 @@ def _cache_events(telemetry: Telemetry, backend: str) -> Callable[[str], None]:
     return on_event
 
 
+def _model_guards(guards: Iterable[Guard]) -> Iterator[Guard]:
+    """The guards behind policies and cascades, each once per path; judge guards have no
+    model of their own to load (a probe would only cost a judge call)."""
+    for guard in guards:
+        if isinstance(guard, PolicyGuard):
+            yield from _model_guards([guard.inner])
+        elif isinstance(guard, CascadeGuard):
+            yield from _model_guards([guard.first, guard.then])
+        elif not isinstance(guard, JudgeGuard):
+            yield guard
+
+
 async def _warm_up(proxy: Proxy, judges: JudgeFactoryImpl) -> None:
     """Load in-process models (and calibrate a local judge) before declaring readiness."""
     try:
@@ -220,8 +239,8 @@ async def _warm_up(proxy: Proxy, judges: JudgeFactoryImpl) -> None:
         # The first check loads a guard's encoder: do it now, without the per-check timeout,
         # not inside a request (where a slow load would fail the guard closed).
         probe = [GuardText("warm-up", TextRole.INPUT)]
-        inner = [getattr(guard, "inner", guard) for guard in proxy.guards.values()]
-        await asyncio.gather(*(guard.check(probe) for guard in inner), return_exceptions=True)
+        leaves = {id(g): g for g in _model_guards(proxy.guards.values())}.values()
+        await asyncio.gather(*(guard.check(probe) for guard in leaves), return_exceptions=True)
         for target in proxy.registry.targets.values():
             warm = getattr(target.upstream, "warm_up", None)
             if warm is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -211,15 +210,13 @@ def test_a_cascade_sends_only_the_unsure_texts_to_its_second_stage(
             "big": {"kind": "tei", "url": big.url, "labels": labels},
             "screened": {"kind": "cascade", "first": "tei", "then": "big"}}})
         with start_proxy(config) as server:
-            for _ in range(100):  # the warm-up sends one probe through the cascade
-                if httpx.get(f"{server.url}/readyz").status_code == 200:
-                    break
-                time.sleep(0.05)
+            # Start-up warmed each stage on its own (a probe each), not through the cascade.
+            assert second.seen == ["warm-up"] and _cascade_counts(server) == {"first": 0, "then": 0}
             before = _cascade_counts(server)
             texts = ["a BOMB threat", "a kind word", "MAYBE-bad", "MAYBE-fine"]
             result = _client(server).moderations.create(input=texts)
             assert [r.flagged for r in result.results] == [True, False, True, False]
-            assert second.seen == ["MAYBE-bad", "MAYBE-fine"]  # the sure texts never reached it
+            assert second.seen[1:] == ["MAYBE-bad", "MAYBE-fine"]  # the sure texts never reached it
             after = _cascade_counts(server)
             assert (after["first"] - before["first"], after["then"] - before["then"]) == (4, 2)
             raw = _client(server).chat.completions.with_raw_response.create(

@@ -27,6 +27,7 @@ from typing import Any, Self
 
 import httpx
 import uvicorn
+from starlette.applications import Starlette
 
 from primeguard.bench.asgi import lifespan, read_body
 from primeguard.bench.fake_upstream import request_kind
@@ -267,12 +268,13 @@ class ServerThread:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("server did not start")
             time.sleep(0.01)
-        self._wait_ready(deadline + 30)
+        if isinstance(self.server.config.app, Starlette):  # the proxy, the guard-server
+            self._wait_ready(deadline + 300)  # the embedded default calibrates its judge first
         return self
 
     def _wait_ready(self, deadline: float) -> None:
         """Like a readiness probe: a proxy answers 503 on /readyz until its models are loaded
-        (a request before that races the warm-up for the guard's worker); other apps 404."""
+        (a request before that races the warm-up for the guard's worker); others 404 or 200."""
         while httpx.get(f"{self.url}/readyz", timeout=5).status_code == 503:
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not become ready")
