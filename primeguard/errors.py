@@ -97,6 +97,13 @@ class PayloadTooLarge(ClientError):
     code = "request_too_large"
 
 
+class ClientClosed(ClientError):
+    """The client hung up before its request body arrived; nobody reads the answer."""
+
+    status_code = 499
+    code = "client_closed_request"
+
+
 class RateLimited(ClientError):
     status_code = 429
     error_type = "rate_limit_error"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
@@ -30,12 +30,26 @@ FLAG_SCORE = 0.5
 
 
 
-class ModerationRequest(BaseModel):
-    """The body of `POST /v1/moderations` (text inputs only)."""
+class TextPart(BaseModel):
+    """One part of OpenAI's multi-modal moderation input; only text parts are supported."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    input: StrictStr | list[StrictStr] = Field(description="one text or a list of texts")
+    type: Literal["text"]
+    text: StrictStr
+
+
+class ModerationRequest(BaseModel):
+    """The body of `POST /v1/moderations` (text inputs only).
+
+    A list of strings is one input each; a list of parts (`{"type": "text", "text": ...}`)
+    is one input, as OpenAI reads it, whose texts are judged together."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    input: StrictStr | list[StrictStr] | list[TextPart] = Field(
+        description="one text, a list of texts, or a list of text parts (one input)"
+    )
     model: StrictStr | None = Field(
         default=None, description="echoed back; default omni-moderation-latest"
     )
@@ -52,7 +66,12 @@ class ModerationRequest(BaseModel):
 
     @property
     def texts(self) -> list[str]:
-        return [self.input] if isinstance(self.input, str) else list(self.input)
+        if isinstance(self.input, str):
+            return [self.input]
+        parts = [p.text for p in self.input if isinstance(p, TextPart)]
+        if parts:
+            return ["\n".join(parts)]
+        return [t for t in self.input if isinstance(t, str)]
 
 
 def parse_moderation_request(body: Any) -> ModerationRequest:
@@ -67,7 +86,10 @@ def parse_moderation_request(body: Any) -> ModerationRequest:
         if first["type"] == "missing":
             message = f"{param} is required"
         elif param == "input" and first["type"] != "value_error":
-            message = "input must be a string or a list of strings (only text is supported)"
+            message = (
+                "input must be a string, a list of strings, or a list of"
+                " {\"type\": \"text\", \"text\": ...} parts (only text is supported)"
+            )
         else:
             message = str(first["msg"]).removeprefix("Value error, ")
         raise InvalidRequest(message, param=param) from None

@@ -89,7 +89,7 @@ def _canonical_call(function: Mapping[str, Any]) -> dict[str, Any]:
     arguments = function.get("arguments", "")
     try:
         parsed: Any = json.loads(arguments) if isinstance(arguments, str) else arguments
-    except ValueError:
+    except (ValueError, RecursionError):
         parsed = normalise_text(arguments)
     return {"name": str(function.get("name", "")), "arguments": parsed}
 

@@ -11,11 +11,36 @@ import time
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from primeguard.errors import InvalidRequest
 
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
+
+
+class FunctionCall(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: StrictStr
+    arguments: StrictStr | dict[str, Any] = ""
+
+
+class ToolCall(BaseModel):
+    """A tool call in an assistant message: the judge and the cache key read its function."""
+
+    model_config = ConfigDict(extra="allow")
+
+    function: FunctionCall
 
 
 class ChatMessage(BaseModel):
@@ -23,6 +48,8 @@ class ChatMessage(BaseModel):
 
     role: Role
     content: str | list[dict[str, Any]] | None = None
+    tool_calls: list[ToolCall] | None = None
+    function_call: FunctionCall | None = None  # the pre-tools spelling
 
 
 class StreamOptions(BaseModel):
@@ -40,13 +67,21 @@ class ChatCompletionRequest(BaseModel):
     stream_options: StreamOptions | None = None
     n: StrictInt = Field(default=1, ge=1, le=16)
 
+    @field_validator("stream", "n", mode="before")
+    @classmethod
+    def _null_is_default(cls, v: Any, info: ValidationInfo) -> Any:
+        """`null` means "not set", as OpenAI reads it (some clients send every field)."""
+        if v is None:
+            return cls.model_fields[info.field_name or ""].default
+        return v
+
 
 def _param(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in ("str", "list[dict[str,any]]", "none", "literal['system','developer','user','assistant','tool','function']"):
+        elif part in ("str", "dict[str,any]", "list[dict[str,any]]", "none", "literal['system','developer','user','assistant','tool','function']"):
             continue  # union-branch names pydantic adds to the location
         else:
             out += f".{part}" if out else str(part)

@@ -107,23 +107,51 @@ def escape_fence_tags(text: str) -> str:
     return _FENCE_TAGS.sub(r"\\u003c", text)
 
 
+#: A verdict's key, where a planted verdict would sit; the objects around it are decoded.
+_ROUTE_KEY = re.compile(r'"route"\s*:')
+_MAX_PLANTED = 16  # objects kept
+_MAX_KEYS = 256  # "route" keys examined per message
+_OBJECT_CHARS = 4096  # a verdict is short: longer objects are not decoded
+
+
 def planted_objects(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """JSON objects found verbatim in client text: a judge that echoes one was manipulated."""
+    """JSON objects with a "route" key found verbatim in client text: a judge that echoes
+    one was manipulated.
+
+    Only the objects around a `"route":` key are decoded, each from a bounded slice, so
+    the work is linear in the text: decoding at every `{` cost quadratic time (each
+    failure counts the lines before it), and a few hundred KB of braces held the
+    event loop for seconds."""
     found: list[dict[str, Any]] = []
     decoder = json.JSONDecoder()
     for message in messages:
         text = message_text(message.get("content"))
-        idx = text.find("{")
-        while idx != -1 and len(found) < 16:
-            try:
-                obj, end = decoder.raw_decode(text, idx)
-            except ValueError:
-                idx = text.find("{", idx + 1)
-                continue
-            if isinstance(obj, dict):
+        for n, key in enumerate(_ROUTE_KEY.finditer(text)):
+            if n >= _MAX_KEYS or len(found) >= _MAX_PLANTED:
+                break
+            obj = _object_around(decoder, text, key.start())
+            if obj is not None:
                 found.append(obj)
-            idx = text.find("{", end)
     return found
+
+
+def _object_around(decoder: json.JSONDecoder, text: str, at: int) -> dict[str, Any] | None:
+    """The innermost of up to four objects opening before `at` that decodes and has "route"."""
+    end = at
+    floor = max(0, at - _OBJECT_CHARS)
+    for _ in range(4):
+        start = text.rfind("{", floor, end)
+        if start == -1:
+            return None
+        try:
+            obj, _ = decoder.raw_decode(text[start : start + _OBJECT_CHARS])
+        except (ValueError, RecursionError):
+            end = start
+            continue
+        if isinstance(obj, dict) and "route" in obj:
+            return obj
+        end = start
+    return None
 
 
 def latest_user_text(messages: Sequence[Mapping[str, Any]]) -> str:

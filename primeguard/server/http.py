@@ -7,9 +7,9 @@ import re
 import uuid
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
-from primeguard.errors import InvalidRequest, PayloadTooLarge
+from primeguard.errors import ClientClosed, InvalidRequest, PayloadTooLarge
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -30,20 +30,77 @@ def api_key_from(request: Request) -> str | None:
 
 
 async def read_json(request: Request, limit: int) -> Any:
-    """The decoded body; 413 past `limit` bytes (checked while reading), 400 if not JSON."""
+    """The decoded body; 413 past `limit` bytes (checked while reading), 400 if not JSON.
+
+    Not JSON here: NaN and Infinity (Python's extension, which an upstream would reject),
+    nesting deeper than the decoder's recursion limit, and lone UTF-16 surrogates
+    (`"\\ud800"`: valid JSON, but no Unicode text, so it could not be sent on)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"Request body too large: the limit is {limit} bytes.")
     body = bytearray()
-    async for part in request.stream():
-        body += part
-        if len(body) > limit:
-            raise PayloadTooLarge(f"Request body too large: the limit is {limit} bytes.")
+    try:
+        async for part in request.stream():
+            body += part
+            if len(body) > limit:
+                raise PayloadTooLarge(f"Request body too large: the limit is {limit} bytes.")
+    except ClientDisconnect:
+        raise ClientClosed("The client closed the connection before sending the whole body.") from None
     if not body.strip():
         raise InvalidRequest("The request body is empty; expected a JSON object.")
     try:
-        return json.loads(body)
+        decoded = json.loads(body, parse_constant=_no_constant)
+    except RecursionError:
+        raise InvalidRequest("The JSON body of your request is nested too deeply.") from None
     except (ValueError, UnicodeDecodeError):
         raise InvalidRequest(
             "We could not parse the JSON body of your request. The body must be valid JSON."
         ) from None
+    _check_text(decoded)
+    return decoded
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_text(decoded: Any) -> None:
+    """400 naming the first string that holds a lone surrogate; one C-speed pass when none does
+    (the decoder has already joined escaped surrogate pairs into their characters)."""
+    try:
+        json.dumps(decoded, ensure_ascii=False).encode("utf-8")
+        return
+    except UnicodeEncodeError:
+        pass
+    param = _lone_surrogate_at(decoded, "")
+    raise InvalidRequest(
+        f"Invalid value for '{param or 'body'}': the text holds a lone UTF-16 surrogate"
+        " (an unpaired \\ud800-\\udfff escape), which is not valid Unicode.",
+        param=param or None,
+    )
+
+
+def _lone_surrogate_at(value: Any, path: str) -> str | None:
+    if isinstance(value, str):
+        return None if _well_formed(value) else path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not _well_formed(key):
+                return f"{path}.{key!a}" if path else ascii(key)
+            found = _lone_surrogate_at(item, f"{path}.{key}" if path else key)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _lone_surrogate_at(item, f"{path}[{i}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _well_formed(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import openai
 import pytest
@@ -37,6 +39,23 @@ def _assert_error_shape(response: httpx.Response, status: int, code: str | None 
     (b'{"model": "fake-gpt", "messages": "hi"}', "messages"),
     (b'{"model": "fake-gpt", "messages": [{"role": "user", "content": "hi"}], "stream": "yes"}', "stream"),
     (b'\xff\xfe', None),
+    # Not JSON the proxy can send on: Python's NaN extension, nesting past the decoder's limit.
+    (b'{"model": "fake-gpt", "messages": [{"role": "user", "content": "hi"}], "temperature": NaN}', None),
+    (b'{"model": "fake-gpt", "messages": [], "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", None),
+    # A lone surrogate escape is valid JSON but no Unicode text: named wherever it is.
+    (b'{"model": "fake-gpt", "messages": [{"role": "user", "content": "hi \\ud800"}]}', "messages[0].content"),
+    (b'{"model": "fake-gpt", "messages": [{"role": "user", "content": "hi"}], "user": "\\udc00x"}', "user"),
+    # Tool calls the judge and the cache key read: shaped as OpenAI's, or a 400 naming them.
+    *[(b'{"model": "fake-gpt", "messages": [{"role": "user", "content": "hi"}, {"role": "assistant",'
+       b' "content": null, "tool_calls": ' + calls + b'}]}', param) for calls, param in [
+        (b'"oops"', "messages[1].tool_calls"), (b"{}", "messages[1].tool_calls"),
+        (b"[1]", "messages[1].tool_calls[0]"), (b"[null]", "messages[1].tool_calls[0]"),
+        (b'[{"function": "f"}]', "messages[1].tool_calls[0].function"),
+        (b'[{"function": {"arguments": "{}"}}]', "messages[1].tool_calls[0].function.name"),
+        (b'[{"function": {"name": "f", "arguments": [1]}}]', "messages[1].tool_calls[0].function.arguments"),
+    ]],
+    (b'{"model": "fake-gpt", "messages": [{"role": "assistant", "function_call": "f"}]}',
+     "messages[0].function_call"),
 ])
 def test_bad_request_is_400(proxy: ServerThread, content: bytes, param: str | None) -> None:
     response = httpx.post(f"{proxy.url}/v1/chat/completions", content=content,
@@ -132,3 +151,36 @@ def test_upstream_key_never_in_response_and_client_key_never_forwarded(
     assert "sk-upstream-secret" not in response.text
     assert all(r.headers.get("authorization") == "Bearer sk-upstream-secret" for r in fake.requests)
     assert all(ACME_KEY not in str(r.headers) for r in fake.requests)
+
+
+def test_moderation_body_errors_are_400(proxy: ServerThread) -> None:
+    url = f"{proxy.url}/v1/moderations"
+    lone = httpx.post(url, content=b'{"input": "a", "model": "\\ud800"}', headers={"content-type": "application/json"})
+    assert _assert_error_shape(lone, 400)["param"] == "model"
+    image = httpx.post(url, json={"input": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]})
+    assert "only text is supported" in _assert_error_shape(image, 400)["message"]
+
+
+@pytest.mark.parametrize("extra", [{"stream": None}, {"n": None}, {"stream": None, "n": None}])
+def test_null_means_not_set(proxy: ServerThread, extra: dict) -> None:  # type: ignore[type-arg]
+    response = httpx.post(f"{proxy.url}/v1/chat/completions", json={"model": "fake-gpt", "messages": HELLO, **extra})
+    assert response.status_code == 200, response.text
+    assert len(response.json()["choices"]) == 1
+
+
+def test_text_that_only_looks_hostile_is_answered(proxy: ServerThread, fake: FakeUpstream) -> None:
+    """Escaped surrogate pairs (how json.dumps sends an emoji), a megabyte of braces, deep
+    brackets inside a string, well-formed tool calls: all ordinary requests."""
+    texts = ["smile \U0001f600", "{" * 1_000_000, '{"a": ' + "[" * 5000, '{"route": ' * 20_000]
+    for text in texts:
+        body = json.dumps({"model": "fake-gpt", "messages": [{"role": "user", "content": text}]})
+        assert text != texts[0] or "\\ud83d\\ude00" in body  # ensure_ascii: a pair of escapes
+        response = httpx.post(f"{proxy.url}/v1/chat/completions", content=body.encode(),
+                              headers={"content-type": "application/json"}, timeout=30)
+        assert response.status_code == 200, response.text[:300]
+    assert fake.of_kind("answer")[0].body["messages"][-1]["content"] == "smile \U0001f600"  # after the policy
+    calls = [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"x": 1}'}}]
+    messages = [*HELLO, {"role": "assistant", "content": None, "tool_calls": calls},
+                {"role": "tool", "tool_call_id": "c1", "content": "42"}]
+    ok = httpx.post(f"{proxy.url}/v1/chat/completions", json={"model": "fake-gpt", "messages": messages})
+    assert ok.status_code == 200, ok.text

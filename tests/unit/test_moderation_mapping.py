@@ -87,8 +87,8 @@ def test_request_accepts_text(body: dict[str, Any], texts: list[str]) -> None:
     ("body", "param", "fragment"),
     [
         ({"input": []}, "input", "empty"),
-        ({"input": 3}, "input", "string or a list of strings"),
-        ({"input": [1, 2]}, "input", "string or a list of strings"),
+        ({"input": 3}, "input", "a string, a list of strings"),
+        ({"input": [1, 2]}, "input", "a string, a list of strings"),
         ({"input": [{"type": "image_url", "image_url": {"url": "x"}}]}, "input", "only text"),
         ({}, "input", "input is required"),
         ({"input": "x", "temperature": 1}, "temperature", "Extra inputs"),
@@ -107,3 +107,12 @@ def test_request_body_must_be_an_object() -> None:
     with pytest.raises(InvalidRequest):
         parse_moderation_request(["hello"])
     assert ModerationRequest(input="x").model is None
+
+
+def test_text_parts_are_one_input_and_images_are_refused() -> None:
+    parts = [{"type": "text", "text": "first"}, {"type": "text", "text": "second"}]
+    assert parse_moderation_request({"input": parts}).texts == ["first\nsecond"]
+    assert parse_moderation_request({"input": ["a", "b"]}).texts == ["a", "b"]
+    for bad in ([{"type": "image_url", "image_url": {"url": "https://x/y.png"}}], ["a", {"type": "text", "text": "b"}]):
+        with pytest.raises(InvalidRequest, match="only text is supported"):
+            parse_moderation_request({"input": bad})
