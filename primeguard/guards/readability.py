@@ -17,17 +17,22 @@ Two signals must agree before a text counts as unreadable:
   instructions something else.
 Together they flag 0-0.5% of the public English sets and 6-7% of ToxicChat's
 real prompts, nearly all of them Portuguese, Spanish, Polish, French or German.
+A text that reads as English overall is judged sentence by sentence too (each
+sentence or line of at least `MIN_SEGMENT_WORDS` counted words), so a foreign
+request padded with English filler is still seen.
 The in-process guard makes such input at least `controversial`: the judge
 re-evaluates it, and a cascade sends it to a multilingual served guard.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 #: Words of at least this many letters are counted (short words say little).
 MIN_LETTERS = 3
@@ -38,10 +43,22 @@ MAX_UNREADABLE_SHARE = 0.5
 #: Texts whose non-space characters are less than this share letters are structured (JSON,
 #: ids, code, tables), not prose in some language: not judged.
 MIN_LETTER_SHARE = 0.6
+#: Sentences or lines with at least this many counted words are also judged alone.
+MIN_SEGMENT_WORDS = 4
+#: At most this many doubtful sentences of one text go to the language identifier.
+MAX_SEGMENT_LOOKUPS = 4
+#: A sentence counts as foreign only when the identifier is this sure: name lists, code,
+#: URLs and medical terms inside English text score 0.03-0.54 as some other language;
+#: harmful requests in 20 languages 0.52 (Malay, five words) and mostly above 0.9.
+MIN_SEGMENT_CONFIDENCE = 0.7
 #: Names the rule in the guard's version: change it when the rule changes.
-RULE = f"words<={MAX_UNREADABLE_SHARE}/letters>={MIN_LETTER_SHARE}/langid"
+RULE = (
+    f"words<={MAX_UNREADABLE_SHARE}/letters>={MIN_LETTER_SHARE}/langid"
+    f"/segments>={MIN_SEGMENT_WORDS}@{MIN_SEGMENT_CONFIDENCE}"
+)
 
 _WORD = re.compile(r"[^\W\d_]+")
+_SEGMENT = re.compile(r"[^.!?;\n\u3002\uff01\uff1f\uff1b]+")  # sentences and lines, CJK stops too
 _CAMEL = re.compile(r"[A-Z]?[^\W\d_A-Z]+|[A-Z]+(?![^\W\d_A-Z])")
 # Scripts written without spaces between words: each character is a unit.
 _UNSPACED = re.compile(
@@ -73,9 +90,9 @@ class Readability:
         vocab = json.loads(path.read_text(encoding="utf-8"))["model"]["vocab"]
         return cls(vocab, cutoff)
 
-    def share(self, text: str) -> float | None:
+    def share(self, text: str, min_words: int = MIN_WORDS) -> float | None:
         """Readable words / counted words, each distinct word once (code repeats its
-        identifiers); None when the text has too few words to say, or is not prose."""
+        identifiers); None when the text has fewer than `min_words` to say, or is not prose."""
         if not text.isascii():
             # Accents and vowel signs off first: \w does not match combining marks, and
             # Devanagari or Thai words would fall apart into letters at each of them.
@@ -97,15 +114,28 @@ class Readability:
                 if len(part) >= MIN_LETTERS:
                     words.add(part.lower())
         counted = len(words) + unspaced
-        if counted < MIN_WORDS:
+        if counted < min_words:
             return None
         return sum(w in self.vocabulary for w in words) / counted
 
     def unreadable(self, text: str) -> bool:
         share = self.share(text)
-        if share is None or share > self.cutoff:
+        if share is None:
             return False
-        return language(text) != "en"  # only for the few texts the vocabulary doubts
+        if share <= self.cutoff:
+            return language(text) != "en"  # only for the few texts the vocabulary doubts
+        lookups = 0
+        for segment in _SEGMENT.findall(text):
+            part = self.share(segment, MIN_SEGMENT_WORDS)
+            if part is None or part > self.cutoff:
+                continue
+            code, confidence = identify(segment)
+            if code != "en" and confidence >= MIN_SEGMENT_CONFIDENCE:
+                return True
+            lookups += 1
+            if lookups >= MAX_SEGMENT_LOOKUPS:
+                break
+        return False
 
 
 def language_model() -> str:
@@ -120,9 +150,24 @@ def language_model() -> str:
 
 def language(text: str) -> str:
     """ISO 639-1 code from py3langid; "unknown" without it (the vocabulary decides alone)."""
+    return identify(text)[0]
+
+
+def identify(text: str) -> tuple[str, float]:
+    """(ISO 639-1 code, probability) from py3langid; ("unknown", 0.0) without it."""
+    identifier = _identifier()
+    if identifier is None:  # pragma: no cover - the `local` extra installs it
+        return "unknown", 0.0
+    code, probability = identifier.classify(text)
+    return str(code), float(probability)
+
+
+@functools.cache
+def _identifier() -> Any:
+    """One identifier with normalised probabilities (the module's own gives raw scores);
+    loaded once (~0.7 s), stateless, so shared by the worker's threads."""
     try:
-        import py3langid
-    except ImportError:  # pragma: no cover - the `local` extra installs it
-        return "unknown"
-    code, _ = py3langid.classify(text)
-    return str(code)
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    except ImportError:  # pragma: no cover
+        return None
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

@@ -184,3 +184,33 @@ async def test_a_lone_surrogate_does_not_fail_the_batch(guard: InProcessGuard) -
     results = await asyncio.gather(guard.check([GuardText(bad)]), guard.check([GuardText(harmful)]))
     assert results[0][0].verdict is Verdict.SAFE
     assert results[1][0].verdict is Verdict.UNSAFE
+
+
+# English filler, enough to make any of the requests above a minority of the words.
+FILLER = (
+    "Thanks so much for your help with my garden yesterday, the tomatoes look great now and the"
+    " roses finally bloomed after the long winter. My neighbour wants the recipe for your apple"
+    " pie, and the kids keep asking when we can visit the lake again."
+)
+# English text with foreign names, code, URLs and jargon: sentences other signals doubt.
+ENGLISH_WITH_NOISE = [
+    ("Format this reference in APA style. Chicago: Vaswani, Ashish, Shazeer, Noam, Parmar, Niki,"
+    " Uszkoreit, Jakob, Jones, Llion, Gomez, Aidan N. Attention is all you need."),
+    ("Fix my CSS please.\n    font-family: Segoe UI,Frutiger,Frutiger Linotype,Dejavu Sans,Helvetica"
+    " Neue,Arial,sans-serif;\nThe text looks too small on phones."),
+    ("These include rosacea, bullous dermatoses, neutrophilic diseases, pyoderma gangrenosum,"
+    " sarcoidosis, aortic aneurysms. Which of them are treated with steroids?"),
+    'Translate the sentence "Dónde está la biblioteca?" from Spanish to English.',
+]
+
+
+def test_a_foreign_request_padded_with_english_is_still_seen() -> None:
+    r = Readability.from_tokenizer(model_dir() / "tokenizer.json")
+    padded = [f"{FILLER}\n{harm}\n{FILLER}" for harm in FOREIGN_HARM]
+    assert all(r.share(p) > r.cutoff for p in padded)  # type: ignore[operator]  # English overall
+    seen = [h for h, p in zip(FOREIGN_HARM, padded) if r.unreadable(p)]
+    # Sentences of four or more counted words are judged alone (18 of 20 here); shorter ones,
+    # or ones the identifier is unsure of (Malay), hide in the padding.
+    assert len(seen) >= 17, sorted(set(FOREIGN_HARM) - set(seen))
+    assert not any(r.unreadable(t) for t in ENGLISH_WITH_NOISE)
+    assert not r.unreadable(FILLER)
