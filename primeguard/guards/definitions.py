@@ -220,7 +220,9 @@ class JudgeDefinition(_GuardBase):
     model: str | None = Field(
         default=None, min_length=1, description="a model_list name; default: routing.judge_model"
     )
-    guidelines: str = Field(default="default", min_length=1, description="the guideline set")
+    guidelines: str | None = Field(
+        default=None, min_length=1, description="a guideline set; default: the calling tenant's"
+    )
     timeout_s: float = Field(default=20.0, gt=0, description="the whole check, all texts")
     max_concurrency: int = Field(default=8, ge=1, le=256, description="judge calls at once")
 

@@ -19,6 +19,7 @@ from primeguard.policy import Policy
 from primeguard.protocol.chat import parse_chat_request
 from primeguard.routing.hardening import latest_user_text
 from primeguard.server.http import api_key_from, read_json
+from primeguard.server.judge_guards import TENANT_GUIDELINES
 from primeguard.server.streaming import SSEResponse
 from primeguard.server.wiring import Proxy
 from primeguard.telemetry import attributes as attr
@@ -77,6 +78,7 @@ async def chat_completions(request: Request) -> Response:
         status, model = 200, ""
         try:
             policy = proxy.policies.authenticate(api_key_from(request))
+            TENANT_GUIDELINES.set(policy.guidelines)
             await _rate_limit(proxy, policy)
             raw = await read_json(request, proxy.settings.server.max_body_bytes)
             chat = parse_chat_request(raw)
@@ -159,6 +161,7 @@ async def moderations(request: Request) -> Response:
     """OpenAI's moderation API, answered by the input guards."""
     proxy = _proxy(request)
     policy = proxy.policies.authenticate(api_key_from(request))
+    TENANT_GUIDELINES.set(policy.guidelines)
     await _rate_limit(proxy, policy)
     moderation = parse_moderation_request(await read_json(request, proxy.settings.server.max_body_bytes))
     if not policy.input_guards:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from primeguard.config import Settings
@@ -17,6 +18,12 @@ from primeguard.routing.templates import GuidelineSet
 from primeguard.telemetry.tracing import inject_headers
 from primeguard.upstream.registry import ModelRegistry, ModelTarget
 from primeguard.verdicts import RouteDecision
+
+#: The calling tenant's guideline set, set by the endpoints once the key is known; a judge
+#: guard without `guidelines` of its own judges against it (tasks inherit it).
+TENANT_GUIDELINES: ContextVar[GuidelineSet | None] = ContextVar("tenant_guidelines", default=None)
+#: Without a tenant (a direct call, a test), such a guard judges against this set.
+FALLBACK_GUIDELINES = "default"
 
 
 def judge_model(definition: JudgeDefinition, settings: Settings) -> str | None:
@@ -51,8 +58,10 @@ def check_judge_guards(
             raise ConfigError(f"{where}.model: required when routing.judge_model is not set")
         if model not in models:
             raise ConfigError(f"{where}.model: '{model}' is not in model_list")
-        if definition.guidelines not in guidelines:
-            raise ConfigError(f"{where}.guidelines: unknown guideline set '{definition.guidelines}'"
+        wanted = definition.guidelines or FALLBACK_GUIDELINES
+        if wanted not in guidelines:
+            field = "guidelines" if definition.guidelines else "guidelines (default: the tenant's, else)"
+            raise ConfigError(f"{where}.{field}: unknown guideline set '{wanted}'"
                               f" (have: {', '.join(sorted(guidelines))})")
     for name in sorted(output_guard_names(settings, guard_settings)):
         if isinstance(guard_settings.definitions.get(name), JudgeDefinition):
@@ -69,22 +78,26 @@ def judge_guard_factory(
 ) -> Callable[[str, JudgeDefinition], Guard]:
     def build(name: str, definition: JudgeDefinition) -> Guard:
         model = judge_model(definition, settings)
-        if model is None or definition.guidelines not in guidelines:
+        fixed = guidelines.get(definition.guidelines or "")
+        fallback = guidelines.get(FALLBACK_GUIDELINES)
+        if model is None or (fixed or fallback) is None:
             raise ConfigError(f"guards.definitions.{name}: no judge model or guideline set")
         target = registry.resolve(model)
-        guideline_set = guidelines[definition.guidelines]
         judge = judges(target)
 
         async def select(messages: Sequence[Mapping[str, Any]]) -> RouteDecision:
+            guideline_set = fixed or TENANT_GUIDELINES.get() or fallback
+            assert guideline_set is not None
             request = JudgeRequest(messages, guideline_set, target, inject_headers({}))
             try:
                 return await judge.select(request)
             except JudgeUnavailable as exc:
                 raise GuardUnavailable(f"guard {name!r}: judge {exc.reason}") from exc
 
-        # The model, the guidelines and the route templates all change the verdicts.
-        spec = json.dumps([definition.default_version(name), model, guideline_set.version,
-                           templates_version])
+        # The model, the guidelines and the route templates all change the verdicts (a
+        # tenant's own set is in the decision cache's key already).
+        spec = json.dumps([definition.default_version(name), model,
+                           fixed.version if fixed else "tenant", templates_version])
         version = f"{name}:{hashlib.sha256(spec.encode()).hexdigest()[:12]}"
         return JudgeGuard(name=name, version=version, select=select,
                           max_concurrency=definition.max_concurrency)

@@ -121,3 +121,22 @@ def test_routing_judge_model_is_the_default(fake: FakeUpstream) -> None:
     with start_proxy(config) as server:
         fake.script.judge = [("pipe bomb", DIRECT)]
         assert _client(server).moderations.create(input="a pipe bomb").results[0].flagged
+
+
+def test_without_guidelines_of_its_own_it_judges_by_the_callers(fake: FakeUpstream) -> None:
+    tenants = [{"name": "acme", "api_keys": ["sk-acme"]},
+               {"name": "globex", "api_keys": ["sk-globex"], "guidelines": "strict"},
+               {"name": "initech", "api_keys": ["sk-initech"], "guidelines": "strict", "input_guards": ["fixed"]}]
+    definitions = {"checked": {"kind": "judge", "model": "fake-gpt"},
+                   "fixed": {"kind": "judge", "model": "fake-gpt", "guidelines": "default"}}
+    with start_proxy(proxy_config(fake, tenants=tenants, guards=_guards(**definitions))) as server:
+        systems = {}
+        for key in ("sk-acme", "sk-globex", "sk-initech"):
+            fake.reset()
+            client = openai.OpenAI(base_url=f"{server.url}/v1", api_key=key, max_retries=0)
+            client.moderations.create(input="is this fine?")
+            systems[key] = fake.of_kind("judge")[0].body["messages"][0]["content"]
+    default_text, strict_text = "must not help anyone cause serious harm", "serves a general audience"
+    assert default_text in systems["sk-acme"] and strict_text not in systems["sk-acme"]
+    assert strict_text in systems["sk-globex"]  # the tenant's own set
+    assert default_text in systems["sk-initech"] and strict_text not in systems["sk-initech"]  # fixed
