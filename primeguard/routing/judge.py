@@ -97,9 +97,11 @@ def system_prompt(template: string.Template, guidelines: GuidelineSet, boundary:
 
 
 def selection_messages(templates: RouteTemplates, request: JudgeRequest, instruction: str,
-                       conversation: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Route selection's messages: the cacheable system part, the fenced conversation."""
-    boundary = new_boundary()
+                       conversation: Sequence[Mapping[str, Any]], boundary: str | None = None,
+                       ) -> list[dict[str, Any]]:
+    """Route selection's messages: the cacheable system part, the fenced conversation
+    (fenced with a fresh boundary unless one is given)."""
+    boundary = boundary or new_boundary()
     system = system_prompt(templates.route_selection, request.guidelines, boundary)
     user = instruction + render_conversation(conversation, boundary)
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from primeguard.errors import UpstreamError
+from primeguard.routing.hardening import new_boundary
 from primeguard.routing.judge import (
     JudgeRequest,
     JudgeUnavailable,
@@ -43,10 +44,16 @@ class LikelihoodRouteJudge:
         self._timeout_s = timeout_s
         self._reeval_max_tokens = reevaluation_max_tokens
         self._priors: dict[str, dict[str, float]] = {}
+        # One secret fence per process, not one per request: the label scores of a small
+        # model move with the random characters of a fresh boundary (the same request flipped
+        # between potential and direct violation), and the calibration prior only cancels
+        # the prompt's bias when it is scored on the same prompt.  Nothing this judge scores
+        # is ever shown to a client, so the boundary stays as unguessable as before.
+        self._boundary = new_boundary()
 
     def _messages(self, request: JudgeRequest, conversation: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         instruction = "Judge the latest user turn of this conversation.\n\n"
-        return selection_messages(self._templates, request, instruction, conversation)
+        return selection_messages(self._templates, request, instruction, conversation, self._boundary)
 
     async def _score(self, request: JudgeRequest, conversation: Sequence[Mapping[str, Any]]) -> dict[str, float]:
         scorer = cast(ChoiceScorer, request.target.upstream)
