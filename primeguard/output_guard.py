@@ -22,6 +22,7 @@ from typing import Any, cast
 from primeguard.guards.protocol import Guard
 from primeguard.guards.settings import StreamSettings
 from primeguard.guards.thresholds import Tolerance, blocking_verdicts, worst_under
+from primeguard.routing.hardening import message_text as content_text
 from primeguard.streaming import Cut, Release
 from primeguard.streaming.checks import guards_checker, output_stream_guard
 from primeguard.streaming.events import StreamCheckError
@@ -32,24 +33,24 @@ from primeguard.verdicts import GuardResult
 
 
 def delta_text(chunk: Mapping[str, Any]) -> str:
-    """The guardable text of a chunk: content plus tool-call names and argument fragments."""
+    """The guardable text of a chunk (checked by the upstream adapter): content, text parts,
+    tool-call names and argument fragments."""
     choices = chunk.get("choices") or []
     if not choices:
         return ""
     delta = choices[0].get("delta") or {}
-    text = delta.get("content") or ""
+    text = content_text(delta.get("content"))
     for call in delta.get("tool_calls") or []:
         fn = call.get("function") or {}
         text += (fn.get("name") or "") + (fn.get("arguments") or "")
-    return text if isinstance(text, str) else ""
+    return text
 
 
 def message_text(message: Mapping[str, Any]) -> str:
-    content = message.get("content")
-    text = content if isinstance(content, str) else ""
+    text = content_text(message.get("content"))
     for call in message.get("tool_calls") or []:
         fn = call.get("function") or {}
-        text += f"\n{fn.get('name', '')}({fn.get('arguments', '')})"
+        text += f"\n{fn.get('name') or ''}({fn.get('arguments') or ''})"
     return text.strip()
 
 

@@ -55,7 +55,7 @@ async def post_json(
         raise GuardUnavailable(f"guard {guard!r} answered HTTP {response.status_code}")
     try:
         return response.json()
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise GuardUnavailable(f"guard {guard!r} answered with invalid JSON") from exc
 
 

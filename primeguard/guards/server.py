@@ -1,7 +1,7 @@
 """`primeguard guard-server`: any transformers sequence classifier behind TEI's `/predict`.
 
     POST /predict  {"inputs": "text" | ["text", ...], "raw_scores": false, "truncate": false}
-    GET  /healthz  {"status": "ok"}
+    GET  /healthz  {"status": "ok"}  (also /health, as TEI names it)
     GET  /info     {"model_id", "model_sha", "labels", "max_client_batch_size", "max_input_length", ...}
 
 Concurrent requests are batched into one forward pass (`DynamicBatcher`), run in a
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr, ValidationError, field_validator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -39,6 +39,11 @@ class PredictRequest(BaseModel):
     inputs: StrictStr | list[StrictStr]
     raw_scores: StrictBool = False
     truncate: StrictBool = False
+
+    @field_validator("raw_scores", "truncate", mode="before")
+    @classmethod
+    def _null_is_false(cls, v: object) -> object:
+        return False if v is None else v  # TEI's clients send null for "not set"
 
 
 class _GuardService:
@@ -161,6 +166,7 @@ def create_guard_app(
         routes=[
             Route("/predict", service.predict, methods=["POST"]),
             Route("/healthz", service.healthz, methods=["GET"]),
+            Route("/health", service.healthz, methods=["GET"]),  # TEI's spelling
             Route("/info", service.info, methods=["GET"]),
         ],
         # PrimeGuardError and HTTPException are answered by ExceptionMiddleware; a bare

@@ -166,8 +166,9 @@ def _validated(payload: Any, expected: int, guard: str) -> list[list[dict[str, A
 
 
 def _is_prediction(p: Any) -> bool:
-    return (
-        isinstance(p, dict)
-        and isinstance(p.get("label"), str)
-        and isinstance(p.get("score"), int | float)
-    )
+    """A label and a probability: NaN, infinities and scores outside [0, 1] are a broken
+    server (a NaN compared below every threshold, so it read as safe even fail-closed)."""
+    if not isinstance(p, dict) or not isinstance(p.get("label"), str):
+        return False
+    score = p.get("score")
+    return isinstance(score, int | float) and not isinstance(score, bool) and 0.0 <= score <= 1.0

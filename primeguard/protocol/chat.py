@@ -32,7 +32,7 @@ class FunctionCall(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     name: StrictStr
-    arguments: StrictStr | dict[str, Any] = ""
+    arguments: StrictStr = ""  # a JSON document as a string, as OpenAI requires
 
 
 class ToolCall(BaseModel):
@@ -40,6 +40,8 @@ class ToolCall(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
+    id: StrictStr | None = None
+    type: StrictStr | None = None
     function: FunctionCall
 
 

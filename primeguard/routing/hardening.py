@@ -90,6 +90,8 @@ def render_conversation(messages: Sequence[Mapping[str, Any]], boundary: str) ->
         text = message_text(message.get("content"))
         if message.get("tool_calls"):
             text = (text + "\n" + _tool_calls_text(message["tool_calls"])).strip()
+        if message.get("function_call"):  # the pre-tools spelling of one tool call
+            text = (text + "\n" + _tool_calls_text([{"function": message["function_call"]}])).strip()
         entry = {"role": role, "content": neutralise(text)}
         # ensure_ascii keeps look-alike Unicode (e.g. full-width braces) visible as escapes.
         # A JSON escape of "<" keeps the text readable yet never a literal fence tag.

@@ -32,6 +32,7 @@ from primeguard.routing.parser import (
 )
 from primeguard.routing.templates import GuidelineSet, RouteTemplates
 from primeguard.upstream.registry import ModelTarget
+from primeguard.upstream.shapes import first_content
 from primeguard.verdicts import DecisionSource, Route, RouteDecision
 
 
@@ -136,8 +137,7 @@ class LLMRouteJudge:
             raise JudgeUnavailable("timeout") from None
         except UpstreamError as exc:
             raise JudgeUnavailable("upstream_error") from exc
-        content = (result.get("choices") or [{}])[0].get("message", {}).get("content")
-        return content if isinstance(content, str) else ""
+        return first_content(result)
 
     async def select(self, request: JudgeRequest) -> RouteDecision:
         messages = selection_messages(self._templates, request, _SELECT_INSTRUCTION, request.messages)

@@ -25,6 +25,7 @@ from primeguard.routing.judge import (
 )
 from primeguard.routing.templates import RouteTemplates
 from primeguard.upstream.protocol import ChoiceScorer
+from primeguard.upstream.shapes import first_content
 from primeguard.verdicts import DecisionSource, Route, RouteDecision
 
 _PREFIX = '{"route": "'
@@ -105,7 +106,7 @@ class LikelihoodRouteJudge:
                 result = await request.target.upstream.complete(body, request.headers)
         except (TimeoutError, UpstreamError):
             return Reevaluation("local re-evaluation failed", None)
-        content = (result.get("choices") or [{}])[0].get("message", {}).get("content")
-        if not isinstance(content, str) or not content.strip():
+        content = first_content(result)
+        if not content.strip():
             return Reevaluation("local re-evaluation was empty", None)
         return Reevaluation("answered under a cautious system prompt (local model)", content)

@@ -49,7 +49,7 @@ def _parse(text: str, model: type[M]) -> M:
         text = fenced.group("body").strip()
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise JudgeOutputInvalid("not a single JSON object") from None
     if not isinstance(data, dict):
         raise JudgeOutputInvalid("not a JSON object")

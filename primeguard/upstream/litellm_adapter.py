@@ -21,6 +21,7 @@ from primeguard.errors import (
 )
 from primeguard.telemetry.tracing import inject_headers
 from primeguard.upstream.protocol import Body, Headers
+from primeguard.upstream.shapes import checked_chunk, checked_completion
 
 # litellm fetches a model cost map from the internet at import unless told not to;
 # a proxy must start the same with no network.
@@ -77,8 +78,7 @@ class LiteLLMUpstream:
             response = await litellm.acompletion(**self._kwargs(body, headers, False))
         except Exception as exc:  # every litellm failure is mapped, none escapes raw
             raise _map_exception(exc) from exc
-        data: Body = response.model_dump(exclude_none=True)
-        return data
+        return checked_completion(response.model_dump(exclude_none=True))
 
     async def stream(self, body: Body, headers: Headers | None = None) -> AsyncIterator[Body]:
         import litellm
@@ -86,7 +86,7 @@ class LiteLLMUpstream:
         try:
             response = await litellm.acompletion(**self._kwargs(body, headers, True))
             async for chunk in response:
-                yield chunk.model_dump(exclude_none=True)
+                yield checked_chunk(chunk.model_dump(exclude_none=True))
         except Exception as exc:
             if isinstance(exc, (GeneratorExit, UpstreamError)):
                 raise

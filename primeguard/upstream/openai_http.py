@@ -25,6 +25,7 @@ from primeguard.errors import (
 )
 from primeguard.telemetry.tracing import inject_headers
 from primeguard.upstream.protocol import Body, Headers
+from primeguard.upstream.shapes import checked_chunk, checked_completion
 
 _MAX_RETRY_AFTER_S = 10.0
 
@@ -48,7 +49,7 @@ def _error_message(response: httpx.Response) -> str:
         err = response.json().get("error")
         if isinstance(err, dict) and isinstance(err.get("message"), str):
             return str(err["message"])[:500]
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         pass
     return f"upstream answered HTTP {response.status_code}"
 
@@ -128,11 +129,9 @@ class OpenAICompatibleUpstream:
         response = await self._send(body, headers, stream=False)
         try:
             data: Any = response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise UpstreamUnavailable("upstream sent invalid JSON") from exc
-        if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
-            raise UpstreamUnavailable("upstream sent a malformed completion")
-        return data
+        return checked_completion(data)
 
     async def stream(self, body: Body, headers: Headers | None = None) -> AsyncIterator[Body]:
         response = await self._send(body, headers, stream=True)
@@ -145,11 +144,11 @@ class OpenAICompatibleUpstream:
                     return
                 try:
                     chunk = json.loads(data)
-                except ValueError as exc:
+                except (ValueError, RecursionError) as exc:
                     raise UpstreamUnavailable("upstream sent an invalid stream chunk") from exc
                 if isinstance(chunk, dict) and "error" in chunk and "choices" not in chunk:
                     raise UpstreamUnavailable("upstream reported an error mid-stream")
-                yield chunk
+                yield checked_chunk(chunk)
         except httpx.TimeoutException as exc:
             raise UpstreamTimeout("upstream stream timed out") from exc
         except httpx.RequestError as exc:

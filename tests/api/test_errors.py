@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import httpx
 import openai
@@ -53,6 +54,8 @@ def _assert_error_shape(response: httpx.Response, status: int, code: str | None 
         (b'[{"function": "f"}]', "messages[1].tool_calls[0].function"),
         (b'[{"function": {"arguments": "{}"}}]', "messages[1].tool_calls[0].function.name"),
         (b'[{"function": {"name": "f", "arguments": [1]}}]', "messages[1].tool_calls[0].function.arguments"),
+        (b'[{"function": {"name": "f", "arguments": {"x": 1}}}]', "messages[1].tool_calls[0].function.arguments"),
+        (b'[{"id": 7, "function": {"name": "f"}}]', "messages[1].tool_calls[0].id"),
     ]],
     (b'{"model": "fake-gpt", "messages": [{"role": "assistant", "function_call": "f"}]}',
      "messages[0].function_call"),
@@ -184,3 +187,56 @@ def test_text_that_only_looks_hostile_is_answered(proxy: ServerThread, fake: Fak
                 {"role": "tool", "tool_call_id": "c1", "content": "42"}]
     ok = httpx.post(f"{proxy.url}/v1/chat/completions", json={"model": "fake-gpt", "messages": messages})
     assert ok.status_code == 200, ok.text
+
+
+BROKEN_ANSWERS = [
+    b"[" * 100_000 + b"]" * 100_000,  # deeper than the decoder goes
+    b'{"choices": ["x"]}',
+    b'{"choices": [null]}',
+    b'{"choices": [{"message": "hi"}]}',
+    b'{"choices": [{"message": [1]}]}',
+    b'{"choices": [{"message": {"content": 7}}]}',
+    b'{"choices": [{"message": {"content": "ok", "tool_calls": "x"}}]}',
+    b'{"choices": [{"message": {"content": null, "tool_calls": [{"function": "f"}]}}]}',
+]
+BROKEN_CHUNKS = [b"[1, 2]", b'{"choices": ["x"]}', b'{"choices": [{"delta": "x"}]}',
+                 b'{"choices": [{"delta": {"tool_calls": "x"}}]}', b"[" * 100_000 + b"]" * 100_000]
+
+
+@pytest.fixture(scope="module")
+def output_guarded(fake: FakeUpstream) -> Iterator[ServerThread]:
+    from tests.fakes.guard import FakeTEIGuard
+
+    with ServerThread(FakeTEIGuard()) as tei:
+        guards = {"input": [], "output": ["tei"], "definitions": {
+            "tei": {"kind": "tei", "url": tei.url, "labels": {"MALICIOUS": "violence", "BENIGN": None}}}}
+        with start_proxy(proxy_config(fake, guards=guards)) as server:
+            yield server
+
+
+@pytest.mark.parametrize("raw", BROKEN_ANSWERS)
+def test_a_broken_upstream_answer_is_a_502(output_guarded: ServerThread, fake: FakeUpstream, raw: bytes) -> None:
+    url = f"{output_guarded.url}/v1/chat/completions"
+    fake.script.raw = {"answer": raw}
+    _assert_error_shape(httpx.post(url, json={"model": "fake-gpt", "messages": HELLO}, timeout=30), 502)
+    fake.script.raw = {"judge": raw}  # the judge's reply: on_judge_error (refuse) decides, never a 500
+    judged = httpx.post(url, json={"model": "fake-gpt", "messages": HELLO}, timeout=30)
+    assert judged.status_code == 200 and judged.headers["x-primeguard-route-source"] == "judge_error"
+
+
+@pytest.mark.parametrize("raw", BROKEN_CHUNKS)
+def test_a_broken_stream_chunk_ends_the_stream_with_an_error_event(
+        output_guarded: ServerThread, fake: FakeUpstream, raw: bytes) -> None:
+    fake.script.raw = {"answer": raw}
+    body = {"model": "fake-gpt", "messages": HELLO, "stream": True}
+    with httpx.stream("POST", f"{output_guarded.url}/v1/chat/completions", json=body, timeout=30) as response:
+        text = response.read().decode()
+    assert response.status_code == 200
+    assert "event: error" in text and "upstream" in text and "internal" not in text, text[-300:]
+    assert text.rstrip().endswith("data: [DONE]")
+
+
+def test_a_judge_answer_nested_past_the_decoders_limit_is_a_parse_failure(proxy: ServerThread, fake: FakeUpstream) -> None:
+    fake.script.judge_default = "[" * 50_000
+    response = httpx.post(f"{proxy.url}/v1/chat/completions", json={"model": "fake-gpt", "messages": HELLO}, timeout=30)
+    assert response.status_code == 200 and response.headers["x-primeguard-route-source"] == "parse_failure"

@@ -54,6 +54,7 @@ class Script:
     answer_text: str | None = None  # a fixed answer instead of the echo
     break_after: int | None = None  # drop the connection after this many streamed words
     answer_tool_call: dict[str, Any] | None = None  # {"name": ..., "arguments": ...} for non-streaming answers
+    raw: dict[str, bytes] = field(default_factory=dict)  # kind -> the body as sent (a stream: its 2nd data line)
 
 
 @dataclass
@@ -141,7 +142,9 @@ class FakeUpstream:
             extra = [(b"retry-after", s.retry_after.encode())] if s.retry_after else []
             await self._json(send, status, {"error": {"message": f"scripted {status}", "type": "x"}}, extra)
             return
-        if record.kind == "judge":
+        if record.kind in s.raw:
+            await self._raw(send, s.raw[record.kind], stream=bool(record.body.get("stream")))
+        elif record.kind == "judge":
             await asyncio.sleep(s.judge_delay)
             await self._completion(send, record, self._judge_reply(record.body))
         elif record.kind == "reevaluation":
@@ -156,6 +159,13 @@ class FakeUpstream:
                 record.cancelled = True
                 return
             await self._completion(send, record, self._answer_text(record.body))
+
+    async def _raw(self, send: Any, raw: bytes, *, stream: bool) -> None:
+        kind = b"text/event-stream" if stream else b"application/json"
+        first = b'{"choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hello"}}]}'
+        body = b"data: " + first + b"\n\ndata: " + raw + b"\n\ndata: [DONE]\n\n" if stream else raw
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", kind)]})
+        await send({"type": "http.response.body", "body": body})
 
     def _judge_reply(self, body: dict[str, Any]) -> str:
         system, user = body["messages"][0]["content"], body["messages"][1]["content"]

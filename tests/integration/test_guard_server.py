@@ -66,6 +66,9 @@ async def test_raw_scores_are_logits(client: httpx.AsyncClient) -> None:
 
 async def test_healthz_and_info(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await client.get("/health")).json() == {"status": "ok"}  # TEI's path
+    nulls = await client.post("/predict", json={"inputs": "hello", "raw_scores": None, "truncate": None})
+    assert nulls.status_code == 200 and nulls.json() == (await client.post("/predict", json={"inputs": "hello"})).json()
     info = (await client.get("/info")).json()
     assert info["labels"] == ["BENIGN", "MALICIOUS"]
     assert info["max_client_batch_size"] == 8 and info["max_input_length"] == 64

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from primeguard.guards.chat_guard import ChatGuard, ChatGuardResult, ResponseText
@@ -95,10 +95,23 @@ def hanging_app() -> Starlette:
     async def broken(request: Request) -> JSONResponse:
         return JSONResponse({"error": "boom"}, status_code=500)
 
+    def raw(body: bytes) -> Any:
+        async def answer(request: Request) -> Response:
+            return Response(body, media_type="application/json")
+
+        return answer
+
+    bad_scores = {  # valid to Python's decoder, not a probability
+        "nan": b'[[{"label": "MALICIOUS", "score": NaN}, {"label": "BENIGN", "score": 0.5}]]',
+        "inf": b'[[{"label": "MALICIOUS", "score": Infinity}]]',
+        "negative": b'[[{"label": "MALICIOUS", "score": -5}]]',
+        "deep": b"[" * 100_000 + b"]" * 100_000,
+    }
     return Starlette(
         routes=[
             Route("/predict", hang, methods=["POST"]),
             Route("/broken/predict", broken, methods=["POST"]),
+            *[Route(f"/{name}/predict", raw(body), methods=["POST"]) for name, body in bad_scores.items()],
         ]
     )
 
@@ -329,6 +342,18 @@ async def test_server_errors_and_refused_connections_fail_by_policy(
         and result.reason is FailureReason.ERROR
         and result.verdict is Verdict.SAFE
     )
+
+
+@pytest.mark.parametrize("answer", ["nan", "inf", "negative", "deep"])
+async def test_scores_that_are_not_probabilities_fail_by_policy(
+    hanging: str, client: httpx.AsyncClient, answer: str
+) -> None:
+    """A NaN compares below every threshold: before, it read as safe even fail-closed."""
+    definition = {"kind": "tei", "url": f"{hanging}/{answer}", "labels": {"MALICIOUS": "violence"}}
+    guard = build_served_guard("t", parse_guards({"definitions": {"t": definition}}).definitions["t"], client)
+    (result,) = await guard.check(texts("x"))
+    assert isinstance(result, FallbackResult) and result.reason is FailureReason.ERROR
+    assert result.verdict is Verdict.UNSAFE
 
 
 class EchoGuard:

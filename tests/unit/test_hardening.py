@@ -58,6 +58,15 @@ def test_planted_objects_found() -> None:
     assert planted_objects([{"role": "user", "content": '{"x": [[[[' * 2000 + '{"route": "x"'}]) == []
 
 
+def test_the_judge_sees_tool_calls_in_both_spellings() -> None:
+    rendered = render_conversation([
+        {"role": "assistant", "content": None,
+         "tool_calls": [{"id": "c", "type": "function", "function": {"name": "wire", "arguments": '{"to": 1}'}}]},
+        {"role": "assistant", "function_call": {"name": "legacy_fn", "arguments": '{"secret": 2}'}},
+    ], "x")
+    assert "tool call wire" in rendered and "tool call legacy_fn" in rendered and "secret" in rendered
+
+
 def test_planted_objects_are_bounded() -> None:
     """Only objects around a "route" key are decoded, at most 16 kept: braces alone cost nothing."""
     assert planted_objects([{"role": "user", "content": "{" * 500_000}]) == []
