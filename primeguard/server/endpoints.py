@@ -18,7 +18,7 @@ from primeguard.pipeline import ChatResult
 from primeguard.policy import Policy
 from primeguard.protocol.chat import parse_chat_request
 from primeguard.routing.hardening import latest_user_text
-from primeguard.server.http import api_key_from, read_json
+from primeguard.server.http import api_key_from, read_json, unless_disconnected
 from primeguard.server.judge_guards import TENANT_GUIDELINES
 from primeguard.server.streaming import SSEResponse
 from primeguard.server.wiring import Proxy
@@ -88,7 +88,7 @@ async def chat_completions(request: Request) -> Response:
             # Prompt text reaches a span only if both the deployment and the tenant opted in.
             if tel.tracing.capture_content and policy.capture_content:
                 span.set_attributes(content_attributes(latest_user_text(raw["messages"]), True))
-            result = await proxy.pipeline.chat(raw, chat, policy)
+            result = await unless_disconnected(request, proxy.pipeline.chat(raw, chat, policy))
             span.set_attributes({**route_attributes(result.decision.route),
                                  attr.PRIMEGUARD_CACHE_HIT: result.cache_hit, **_usage(result.body)})
         except Exception as exc:
@@ -167,7 +167,8 @@ async def moderations(request: Request) -> Response:
     if not policy.input_guards:
         raise NotConfigured("No input guards are configured, so there is nothing to moderate with.")
     texts = [GuardText(text, TextRole.INPUT) for text in moderation.texts]
-    batches = await asyncio.gather(*(guard.check(texts) for guard in policy.input_guards))
+    batches = await unless_disconnected(
+        request, asyncio.gather(*(guard.check(texts) for guard in policy.input_guards)))
     merged = [merge_results([batch[i] for batch in batches]) for i in range(len(texts))]
     body = to_openai_moderation(merged, moderation.model, flag_controversial=policy.tolerance is Tolerance.STRICT)
     return JSONResponse(body)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 import uuid
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from starlette.requests import ClientDisconnect, Request
 
 from primeguard.errors import ClientClosed, InvalidRequest, PayloadTooLarge
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+T = TypeVar("T")
 
 
 def request_id_from(header: str | None) -> str:
@@ -104,3 +108,27 @@ def _well_formed(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+async def unless_disconnected(request: Request, work: Awaitable[T]) -> T:
+    """`work`'s result, or `ClientClosed` once the client hangs up first: its judge call,
+    guard checks and upstream answer are cancelled rather than paid for nobody.  (A started
+    stream has its own watch: the response's.)  Call it after the body has been read."""
+    task = asyncio.ensure_future(work)
+    watch = asyncio.ensure_future(_disconnect(request))
+    try:
+        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watch.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    if task.cancelled():
+        raise ClientClosed("The client closed the connection before the answer was ready.")
+    return task.result()
+
+
+async def _disconnect(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass

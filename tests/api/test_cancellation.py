@@ -47,3 +47,23 @@ def test_disconnect_while_upstream_is_silent_cancels_it(proxy: ServerThread, fak
     sock.close()
     assert _wait(lambda: fake.of_kind("answer")[0].cancelled, timeout=3.0)
     assert time.monotonic() - started < 2.5
+
+
+def _hang_up_after(port: int, body: bytes, seconds: float) -> None:
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                 b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    time.sleep(seconds)
+    sock.close()
+
+
+def test_a_client_gone_before_the_answer_cancels_the_work(proxy: ServerThread, fake: FakeUpstream) -> None:
+    """Hung up while the judge is still thinking: no answer is ever asked for, streamed or not."""
+    fake.script.judge_delay = 1.0
+    for stream in (b"false", b"true"):
+        fake.requests.clear()
+        body = b'{"model": "fake-gpt", "stream": ' + stream + b', "messages": [{"role": "user", "content": "hi"}]}'
+        _hang_up_after(proxy.port, body, 0.3)
+        assert _wait(lambda: bool(fake.of_kind("judge")))
+        time.sleep(1.5)  # past the judge's answer: an uncancelled request would ask for the answer now
+        assert fake.of_kind("answer") == []
