@@ -60,7 +60,8 @@ async def read_json(request: Request, limit: int) -> Any:
         raise InvalidRequest(
             "We could not parse the JSON body of your request. The body must be valid JSON."
         ) from None
-    _check_text(decoded)
+    if b"\\u" in body or b"\xed" in body:  # no escape and no raw surrogate bytes: no surrogate
+        _check_text(decoded)
     return decoded
 
 
