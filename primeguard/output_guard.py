@@ -41,16 +41,16 @@ def delta_text(chunk: Mapping[str, Any]) -> str:
     delta = choices[0].get("delta") or {}
     text = content_text(delta.get("content"))
     for call in delta.get("tool_calls") or []:
-        fn = call.get("function") or {}
-        text += (fn.get("name") or "") + (fn.get("arguments") or "")
+        fn = call.get("function") or call.get("custom") or {}
+        text += (fn.get("name") or "") + (fn.get("arguments") or fn.get("input") or "")
     return text
 
 
 def message_text(message: Mapping[str, Any]) -> str:
     text = content_text(message.get("content"))
     for call in message.get("tool_calls") or []:
-        fn = call.get("function") or {}
-        text += f"\n{fn.get('name') or ''}({fn.get('arguments') or ''})"
+        fn = call.get("function") or call.get("custom") or {}
+        text += f"\n{fn.get('name') or ''}({fn.get('arguments') or fn.get('input') or ''})"
     return text.strip()
 
 

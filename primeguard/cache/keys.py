@@ -57,7 +57,7 @@ def canonical_message(message: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = normalise_text(str(message[name]))
     tool_calls = message.get("tool_calls")
     if tool_calls:
-        out["tool_calls"] = [_canonical_call(c.get("function") or {}) for c in tool_calls]
+        out["tool_calls"] = [_canonical_tool_call(c) for c in tool_calls]
     if message.get("function_call"):  # the pre-tools spelling of the same thing
         out["function_call"] = _canonical_call(message["function_call"])
     return out
@@ -83,6 +83,15 @@ def _canonical_content(content: Any) -> list[dict[str, str]]:
             # the request, so a stable digest of their JSON stands in for them.
             parts.append({"digest": hashlib.sha256(_dumps(part).encode()).hexdigest()})
     return parts
+
+
+def _canonical_tool_call(call: Mapping[str, Any]) -> dict[str, Any]:
+    """A function call, or a custom-tool call with its input (two custom calls that differ
+    only there must not share a key)."""
+    custom = call.get("custom")
+    if custom and not call.get("function"):
+        return {"custom": _canonical_call({"name": custom.get("name", ""), "arguments": custom.get("input", "")})}
+    return _canonical_call(call.get("function") or {})
 
 
 def _canonical_call(function: Mapping[str, Any]) -> dict[str, Any]:

@@ -224,7 +224,9 @@ class JudgeDefinition(_GuardBase):
         default=None, min_length=1, description="a guideline set; default: the calling tenant's"
     )
     timeout_s: float = Field(default=20.0, gt=0, description="the whole check, all texts")
-    max_concurrency: int = Field(default=8, ge=1, le=256, description="judge calls at once")
+    max_concurrency: int = Field(
+        default=8, ge=1, le=256, description="judge calls at once, per check (one call's texts)"
+    )
 
 
 class CascadeDefinition(_GuardBase):

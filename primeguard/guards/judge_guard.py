@@ -13,7 +13,8 @@ tenant's own LLM under its guidelines:
 
 A judge answer that did not parse is a failure (the guard's fail mode
 decides), not a verdict; a verdict the conversation planted is treated as
-manipulation: controversial, scored as prompt injection.  The guard judges
+manipulation: unsafe, scored as prompt injection (the text was written to make
+the judge clear it, and did).  The guard judges
 requests: the route prompt asks how to handle the latest user turn, so a
 reply is never given to it (config validation keeps it off `output`).
 """
@@ -80,13 +81,12 @@ class JudgeGuard:
         if decision.source is DecisionSource.PARSE_FAILURE:
             raise GuardUnavailable(f"guard {self._name!r}: the judge's answer did not parse")
         if decision.source is DecisionSource.MANIPULATION:
-            score = VERDICT_SCORES[Verdict.CONTROVERSIAL]
             return GuardResult(
-                verdict=Verdict.CONTROVERSIAL,
+                verdict=Verdict.UNSAFE,
                 guard=self._name,
                 version=self._version,
-                scores={Category.PROMPT_INJECTION: score},
-                by_category={Category.PROMPT_INJECTION: Verdict.CONTROVERSIAL},
+                scores={Category.PROMPT_INJECTION: VERDICT_SCORES[Verdict.UNSAFE]},
+                by_category={Category.PROMPT_INJECTION: Verdict.UNSAFE},
                 uncategorised=Verdict.SAFE,
             )
         verdict = ROUTE_VERDICTS[decision.route]

@@ -124,17 +124,16 @@ class Readability:
             return False
         if share <= self.cutoff:
             return language(text) != "en"  # only for the few texts the vocabulary doubts
-        lookups = 0
+        doubtful = []
         for segment in _SEGMENT.findall(text):
             part = self.share(segment, MIN_SEGMENT_WORDS)
-            if part is None or part > self.cutoff:
-                continue
+            if part is not None and part <= self.cutoff:
+                doubtful.append((part, segment))
+        # The least readable first: decoy lines of foreign names cannot use up the lookups.
+        for _, segment in sorted(doubtful, key=lambda d: d[0])[:MAX_SEGMENT_LOOKUPS]:
             code, confidence = identify(segment)
             if code != "en" and confidence >= MIN_SEGMENT_CONFIDENCE:
                 return True
-            lookups += 1
-            if lookups >= MAX_SEGMENT_LOOKUPS:
-                break
         return False
 
 

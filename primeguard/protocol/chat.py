@@ -35,14 +35,23 @@ class FunctionCall(BaseModel):
     arguments: StrictStr = ""  # a JSON document as a string, as OpenAI requires
 
 
+class CustomCall(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: StrictStr
+    input: StrictStr = ""
+
+
 class ToolCall(BaseModel):
-    """A tool call in an assistant message: the judge and the cache key read its function."""
+    """A tool call in an assistant message: the judge and the cache key read its function
+    (`type: function`) or its custom tool's input (`type: custom`)."""
 
     model_config = ConfigDict(extra="allow")
 
     id: StrictStr | None = None
     type: StrictStr | None = None
-    function: FunctionCall
+    function: FunctionCall | None = None
+    custom: CustomCall | None = None
 
 
 class ChatMessage(BaseModel):

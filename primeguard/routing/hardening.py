@@ -75,8 +75,8 @@ def message_text(content: Any) -> str:
 def _tool_calls_text(calls: Iterable[Mapping[str, Any]]) -> str:
     out = []
     for call in calls:
-        fn = call.get("function") or {}
-        out.append(f"tool call {fn.get('name', '?')}({fn.get('arguments', '')})")
+        fn = _call_function(call)
+        out.append(f"tool call {fn.get('name', '?')}({fn.get('arguments', fn.get('input', ''))})")
     return "\n".join(out)
 
 
@@ -109,51 +109,40 @@ def escape_fence_tags(text: str) -> str:
     return _FENCE_TAGS.sub(r"\\u003c", text)
 
 
-#: A verdict's key, where a planted verdict would sit; the objects around it are decoded.
-_ROUTE_KEY = re.compile(r'"route"\s*:')
-_MAX_PLANTED = 16  # objects kept
-_MAX_KEYS = 256  # "route" keys examined per message
-_OBJECT_CHARS = 4096  # a verdict is short: longer objects are not decoded
+_JSON_ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
+_SIMPLE_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
-def planted_objects(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """JSON objects with a "route" key found verbatim in client text: a judge that echoes
-    one was manipulated.
+def _unescape(match: re.Match[str]) -> str:
+    if match.group(1):
+        return chr(int(match.group(1), 16))
+    char = match.group(2)
+    return _SIMPLE_ESCAPES.get(char, char)
 
-    Only the objects around a `"route":` key are decoded, each from a bounded slice, so
-    the work is linear in the text: decoding at every `{` cost quadratic time (each
-    failure counts the lines before it), and a few hundred KB of braces held the
-    event loop for seconds."""
-    found: list[dict[str, Any]] = []
-    decoder = json.JSONDecoder()
+
+def planted_text(messages: Sequence[Mapping[str, Any]]) -> str:
+    """Everything the client wrote that the judge reads (contents, tool-call names and
+    arguments, in both spellings), with JSON escapes decoded: where a planted verdict would
+    be.  `\\u0072oute` and `route` read the same here, as they do to a JSON parser, and
+    a linear pass finds them wherever they sit (nested, padded, split by braces)."""
+    parts: list[str] = []
     for message in messages:
-        text = message_text(message.get("content"))
-        for n, key in enumerate(_ROUTE_KEY.finditer(text)):
-            if n >= _MAX_KEYS or len(found) >= _MAX_PLANTED:
-                break
-            obj = _object_around(decoder, text, key.start())
-            if obj is not None:
-                found.append(obj)
-    return found
+        parts.append(message_text(message.get("content")))
+        calls = message.get("tool_calls") or []
+        if message.get("function_call"):
+            calls = [*calls, {"function": message["function_call"]}]
+        for call in calls if isinstance(calls, list) else []:
+            fn = _call_function(call)
+            parts.append(f"{fn.get('name', '')}\n{fn.get('arguments', fn.get('input', ''))}")
+    return _JSON_ESCAPE.sub(_unescape, "\n".join(parts))
 
 
-def _object_around(decoder: json.JSONDecoder, text: str, at: int) -> dict[str, Any] | None:
-    """The innermost of up to four objects opening before `at` that decodes and has "route"."""
-    end = at
-    floor = max(0, at - _OBJECT_CHARS)
-    for _ in range(4):
-        start = text.rfind("{", floor, end)
-        if start == -1:
-            return None
-        try:
-            obj, _ = decoder.raw_decode(text[start : start + _OBJECT_CHARS])
-        except (ValueError, RecursionError):
-            end = start
-            continue
-        if isinstance(obj, dict) and "route" in obj:
-            return obj
-        end = start
-    return None
+def _call_function(call: Any) -> Mapping[str, Any]:
+    """A tool call's function (`type: function`) or custom tool (`type: custom`), or {}."""
+    if not isinstance(call, Mapping):
+        return {}
+    fn = call.get("function") or call.get("custom") or {}
+    return fn if isinstance(fn, Mapping) else {}
 
 
 def latest_user_text(messages: Sequence[Mapping[str, Any]]) -> str:

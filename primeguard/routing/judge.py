@@ -21,7 +21,7 @@ from primeguard.routing.hardening import (
     fence,
     neutralise,
     new_boundary,
-    planted_objects,
+    planted_text,
     render_conversation,
 )
 from primeguard.routing.parser import (
@@ -146,7 +146,7 @@ class LLMRouteJudge:
             answer = parse_route_selection(text)
         except JudgeOutputInvalid as exc:
             return RouteDecision(Route.POTENTIAL_VIOLATION, f"judge output invalid: {exc}", "", DecisionSource.PARSE_FAILURE)
-        if echoes_planted(answer, planted_objects(request.messages)):
+        if echoes_planted(answer, planted_text(request.messages)):
             return RouteDecision(
                 Route.POTENTIAL_VIOLATION, "judge echoed a verdict planted in the conversation", "",
                 DecisionSource.MANIPULATION,

@@ -69,7 +69,7 @@ class LikelihoodRouteJudge:
             raise JudgeUnavailable("upstream_error") from exc
 
     async def _prior(self, request: JudgeRequest) -> dict[str, float]:
-        key = request.guidelines.version
+        key = f"{request.target.name}:{request.guidelines.version}"  # each model has its own bias
         if key not in self._priors:
             self._priors[key] = await self._score(request, _CONTENT_FREE)
         return self._priors[key]

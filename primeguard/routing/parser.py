@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -67,12 +66,12 @@ def parse_reevaluation(text: str) -> ReevaluationOutput:
     return _parse(text, ReevaluationOutput)
 
 
-def echoes_planted(answer: RouteSelectionOutput, planted: Sequence[Mapping[str, Any]]) -> bool:
-    """True if the judge copied a verdict that the client wrote into its own text."""
-    for obj in planted:
-        if obj.get("route") == answer.route.value and (
-            obj.get("system_tip") == answer.system_tip
-            or obj.get("system_check_result") == answer.system_check_result
-        ):
-            return True
-    return False
+def echoes_planted(answer: RouteSelectionOutput, planted: str) -> bool:
+    """True if the judge copied a verdict that the client wrote into its own text
+    (`planted`: `hardening.planted_text`): its route as a "route" value, and its check or
+    tip (when it gave one) as a quoted string, anywhere in what the client wrote."""
+    route = re.search(r'"route"\s*:\s*"' + re.escape(answer.route.value) + '"', planted)
+    if route is None:
+        return False
+    said = [f for f in (answer.system_tip, answer.system_check_result) if f]
+    return not said or any(f'"{f}"' in planted for f in said)

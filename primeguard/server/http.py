@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import re
 import uuid
 from collections.abc import Awaitable
@@ -53,7 +54,7 @@ async def read_json(request: Request, limit: int) -> Any:
     if not body.strip():
         raise InvalidRequest("The request body is empty; expected a JSON object.")
     try:
-        decoded = json.loads(body, parse_constant=_no_constant)
+        decoded = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError:
         raise InvalidRequest("The JSON body of your request is nested too deeply.") from None
     except (ValueError, UnicodeDecodeError):
@@ -67,6 +68,14 @@ async def read_json(request: Request, limit: int) -> Any:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite(literal: str) -> float:
+    """1e999 is JSON, but it decodes to infinity, which no upstream takes back."""
+    value = float(literal)
+    if not math.isfinite(value):
+        raise ValueError(f"{literal} is out of range")
+    return value
 
 
 def _check_text(decoded: Any) -> None:
@@ -86,20 +95,21 @@ def _check_text(decoded: Any) -> None:
 
 
 def _lone_surrogate_at(value: Any, path: str) -> str | None:
-    if isinstance(value, str):
-        return None if _well_formed(value) else path
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not _well_formed(key):
-                return f"{path}.{key!a}" if path else ascii(key)
-            found = _lone_surrogate_at(item, f"{path}.{key}" if path else key)
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            found = _lone_surrogate_at(item, f"{path}[{i}]")
-            if found is not None:
-                return found
+    """The path of the first string (or key) with a lone surrogate; iterative, since the body
+    may nest as deep as the decoder allowed."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if not _well_formed(item):
+                return where
+        elif isinstance(item, dict):
+            for key in item:
+                if not _well_formed(key):
+                    return f"{where}.{key!a}" if where else ascii(key)
+            stack.extend((v, f"{where}.{k}" if where else k) for k, v in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
     return None
 
 

@@ -72,11 +72,12 @@ def _calls_ok(calls: Any) -> bool:
     for call in calls:
         if not isinstance(call, dict):
             return False
-        function = call.get("function")
-        if function is None:
-            continue
-        if not isinstance(function, dict):
-            return False
-        if not all(isinstance(function.get(k), str | None) for k in ("name", "arguments")):
-            return False
+        for key, fields in (("function", ("name", "arguments")), ("custom", ("name", "input"))):
+            function = call.get(key)
+            if function is None:
+                continue
+            if not isinstance(function, dict):
+                return False
+            if not all(isinstance(function.get(k), str | None) for k in fields):
+                return False
     return True

@@ -240,3 +240,13 @@ def test_a_judge_answer_nested_past_the_decoders_limit_is_a_parse_failure(proxy:
     fake.script.judge_default = "[" * 50_000
     response = httpx.post(f"{proxy.url}/v1/chat/completions", json={"model": "fake-gpt", "messages": HELLO}, timeout=30)
     assert response.status_code == 200 and response.headers["x-primeguard-route-source"] == "parse_failure"
+
+
+def test_custom_tool_calls_are_accepted_and_judged(proxy: ServerThread, fake: FakeUpstream) -> None:
+    """OpenAI's `type: custom` tool calls (free-form input) in the history are OpenAI-valid."""
+    call = {"id": "c1", "type": "custom", "custom": {"name": "shell", "input": "cat /etc/passwd"}}
+    messages = [*HELLO, {"role": "assistant", "content": None, "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": "c1", "content": "root:x:0:0"}]
+    ok = httpx.post(f"{proxy.url}/v1/chat/completions", json={"model": "fake-gpt", "messages": messages})
+    assert ok.status_code == 200, ok.text
+    assert "tool call shell(cat /etc/passwd)" in fake.of_kind("judge")[0].body["messages"][1]["content"]

@@ -114,3 +114,14 @@ def test_tool_call_ids_do_not_matter() -> None:
     b = tool_turn("f", "{}")
     b[-1]["tool_calls"][0]["id"] = "call_other"
     assert key(messages=a) == key(messages=b)
+
+
+def test_custom_tool_calls_key_on_their_input() -> None:
+    def custom(name: str, text: str) -> list[dict[str, Any]]:
+        call = {"id": "c", "type": "custom", "custom": {"name": name, "input": text}}
+        return [*MESSAGES, {"role": "assistant", "content": None, "tool_calls": [call]}]
+
+    assert key(messages=custom("shell", "ls")) == key(messages=custom("shell", "ls"))
+    assert key(messages=custom("shell", "ls")) != key(messages=custom("shell", "rm -rf /"))
+    assert key(messages=custom("shell", "ls")) != key(messages=custom("sql", "ls"))
+    assert key(messages=custom("f", "{}")) != key(messages=tool_turn("f", "{}"))

@@ -48,10 +48,10 @@ def test_routes_become_verdicts_in_order_within_the_concurrency_limit() -> None:
     results = asyncio.run(guard.check(texts))
     assert [r.verdict for r in results] == [
         Verdict.SAFE, Verdict.UNSAFE, Verdict.CONTROVERSIAL, Verdict.SAFE, Verdict.UNSAFE,
-        Verdict.CONTROVERSIAL, Verdict.SAFE]
+        Verdict.UNSAFE, Verdict.SAFE]
     assert select.most == 3
     planted = results[5]
-    assert planted.scores == {Category.PROMPT_INJECTION: 0.5} and planted.uncategorised is Verdict.SAFE
+    assert planted.scores == {Category.PROMPT_INJECTION: 1.0} and planted.uncategorised is Verdict.SAFE
     assert {(r.guard, r.version) for r in results} == {("j", "v1")}
 
 

@@ -45,5 +45,9 @@ def test_the_same_conversation_always_gets_the_same_route() -> None:
     assert len(set(results)) == 1
     fence = scorer.prompts[0].split("<conversation-", 1)[1].split(">", 1)[0]
     assert all(f"<conversation-{fence}>" in p for p in scorer.prompts)  # the prior's prompt too
+    second = ModelTarget("local-2", scorer, "local", "local")  # type: ignore[arg-type]
+    before = len(scorer.prompts)
+    asyncio.run(judge.select(JudgeRequest(({"role": "user", "content": "hi"},), guidelines, second)))
+    assert len(scorer.prompts) - before == 2  # its own prior first: each model has its own bias
     other = LikelihoodRouteJudge(load_route_templates(DEFAULT_ROUTES_DIR), timeout_s=5, reevaluation_max_tokens=8)
     assert other._boundary != judge._boundary  # secret per judge (per process), never a constant

@@ -32,7 +32,8 @@ def test_a_client_that_hangs_up_mid_body_is_a_499_not_a_server_error() -> None:
     assert info.value.status_code == 499
 
 
-@pytest.mark.parametrize("body", [b'{"t": NaN}', b'{"t": Infinity}', b'{"t": -Infinity}'])
+@pytest.mark.parametrize("body", [b'{"t": NaN}', b'{"t": Infinity}', b'{"t": -Infinity}', b'{"t": 1e999}',
+                                  b'{"t": -1e400}'])
 def test_non_standard_constants_are_not_json(body: bytes) -> None:
     with pytest.raises(InvalidRequest, match="could not parse"):
         _read(body)
@@ -45,6 +46,14 @@ def test_lone_surrogates_are_named_and_pairs_are_text() -> None:
         with pytest.raises(InvalidRequest) as info:
             _read(body)
         assert info.value.param == param and "lone UTF-16 surrogate" in str(info.value)
+
+
+def test_a_surrogate_at_the_deepest_nesting_allowed_is_named_not_a_crash() -> None:
+    depth = 900  # under the decoder's limit, over what a recursive walk could take with the stack in use
+    body = b'{"a": ' + b"[" * depth + b'"\\ud800"' + b"]" * depth + b"}"
+    with pytest.raises(InvalidRequest) as info:
+        _read(body)
+    assert info.value.param == "a" + "[0]" * depth
 
 
 def test_too_deep_and_too_large() -> None:
