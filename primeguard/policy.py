@@ -58,7 +58,8 @@ class Policy:
     output_guards: tuple[Guard, ...] = ()
     thresholds: Mapping[Category, ThresholdPair] = field(default_factory=dict)
     #: Everything in the policy a cached decision depends on: guideline-set version, tolerance,
-    #: and the digest of the tenant's thresholds ('' without any).  Part of the cache key.
+    #: the digest of the tenant's thresholds ('' without any) and its input guards' names (their
+    #: versions are in the key already).  Part of the cache key.
     decision_version: str = ""
 
 
@@ -98,7 +99,9 @@ class PolicyBook:
                 input_guards=inputs,
                 output_guards=outputs,
                 thresholds=overrides,
-                decision_version=f"{guideline_set.version}:{tolerance.value}:{overrides_digest(overrides)}",
+                # The tenant's input guards too: adding one must not reuse decisions made without it.
+                decision_version=f"{guideline_set.version}:{tolerance.value}:{overrides_digest(overrides)}"
+                f":{','.join(g.name for g in inputs)}",
             )
             self._policies[tenant.name] = policy
             self._by_digest.extend((digest, policy) for digest in tenant.api_keys)

@@ -16,8 +16,10 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from primeguard.errors import InvalidRequest
+
 #: Bump when the canonical form changes, so old keys simply stop matching.
-KEY_VERSION = 1
+KEY_VERSION = 2  # 2: tool calls keyed byte for byte, custom and other kinds of calls too
 
 #: Message fields that carry meaning beyond role and content.
 _MEANINGFUL_FIELDS = ("name",)
@@ -76,8 +78,9 @@ def _canonical_content(content: Any) -> list[dict[str, str]]:
         return [{"text": normalise_text(content)}]
     parts: list[dict[str, str]] = []
     for part in content:
-        if isinstance(part, Mapping) and part.get("type") == "text":
-            parts.append({"text": normalise_text(str(part.get("text", "")))})
+        # A text part is read as text only when its text is a string, as the judge reads it.
+        if isinstance(part, Mapping) and part.get("type") == "text" and isinstance(part.get("text"), str):
+            parts.append({"text": normalise_text(part["text"])})
         else:
             # Images, audio, files: not read by the judge as text, but they change
             # the request, so a stable digest of their JSON stands in for them.
@@ -86,23 +89,24 @@ def _canonical_content(content: Any) -> list[dict[str, str]]:
 
 
 def _canonical_tool_call(call: Mapping[str, Any]) -> dict[str, Any]:
-    """A function call, or a custom-tool call with its input (two custom calls that differ
-    only there must not share a key)."""
-    custom = call.get("custom")
-    if custom and not call.get("function"):
-        return {"custom": _canonical_call({"name": custom.get("name", ""), "arguments": custom.get("input", "")})}
-    return _canonical_call(call.get("function") or {})
+    """What a tool call carries, as the judge reads it: a function's name and arguments, a
+    custom tool's name and input, byte for byte (parsing the arguments merged calls the judge
+    reads differently: duplicate keys, escapes); any other kind of call, all of it."""
+    for kind, body in (("function", "arguments"), ("custom", "input")):
+        fn = call.get(kind)
+        if isinstance(fn, Mapping) and (kind == "function" or not call.get("function")):
+            return {kind: [str(fn.get("name", "")), str(fn.get(body, ""))]}
+    rest = {k: v for k, v in call.items() if k != "id"}
+    return {"other": hashlib.sha256(_dumps(rest).encode()).hexdigest()}
 
 
 def _canonical_call(function: Mapping[str, Any]) -> dict[str, Any]:
-    arguments = function.get("arguments", "")
-    try:
-        parsed: Any = json.loads(arguments) if isinstance(arguments, str) else arguments
-    except (ValueError, RecursionError):
-        parsed = normalise_text(arguments)
-    return {"name": str(function.get("name", "")), "arguments": parsed}
+    return _canonical_tool_call({"function": function})
 
 
 def _dumps(value: Any) -> str:
     # sort_keys makes key order irrelevant; default=str keeps odd values hashable.
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    except RecursionError:  # a part nested almost as deep as the decoder allowed
+        raise InvalidRequest("A message part is nested too deeply.") from None

@@ -62,6 +62,17 @@ class ChatMessage(BaseModel):
     tool_calls: list[ToolCall] | None = None
     function_call: FunctionCall | None = None  # the pre-tools spelling
 
+    @field_validator("content")
+    @classmethod
+    def _text_parts_hold_text(cls, v: Any) -> Any:
+        """A `text` part's text must be a string (OpenAI's rule): the judge, the guards and
+        the cache key read it as text, and would otherwise see something else than the model."""
+        if isinstance(v, list):
+            for part in v:
+                if part.get("type") == "text" and not isinstance(part.get("text"), str):
+                    raise ValueError("a text part's text must be a string")
+        return v
+
 
 class StreamOptions(BaseModel):
     model_config = ConfigDict(extra="allow")

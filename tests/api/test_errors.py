@@ -59,6 +59,8 @@ def _assert_error_shape(response: httpx.Response, status: int, code: str | None 
     ]],
     (b'{"model": "fake-gpt", "messages": [{"role": "assistant", "function_call": "f"}]}',
      "messages[0].function_call"),
+    (b'{"model": "fake-gpt", "messages": [{"role": "user", "content": [{"type": "text", "text": ["x"]}]}]}',
+     "messages[0].content"),
 ])
 def test_bad_request_is_400(proxy: ServerThread, content: bytes, param: str | None) -> None:
     response = httpx.post(f"{proxy.url}/v1/chat/completions", content=content,

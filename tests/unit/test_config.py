@@ -119,3 +119,20 @@ def test_check_config_accepts_tenants_naming_defined_guards(tmp_path: Path) -> N
     good = _write(tmp_path, MODELS + "guards: {definitions: {g1: {kind: tei, url: 'http://127.0.0.1:9'}}}\n"
                   "tenants: [{name: a, input_guards: [g1], output_guards: [g1]}]\n")
     assert main(["check-config", str(good)]) == 0
+
+
+def test_a_tenants_input_guards_are_part_of_its_cached_decisions(tmp_path: Path) -> None:
+    """Adding a guard to a tenant must not reuse decisions cached without it (Redis outlives
+    a restart)."""
+    from types import SimpleNamespace
+
+    from primeguard.policy import GuardSelection
+
+    tenants = "tenants: [{name: a, api_keys: [ka], input_guards: []}, {name: b, api_keys: [kb], input_guards: [g]}]\n"
+    settings = load_config(_write(tmp_path, MODELS + tenants))
+    guard = SimpleNamespace(name="g", version="v1")
+    selection = GuardSelection(inputs={"g": guard}, outputs={"g": guard})  # type: ignore[dict-item]
+    book = PolicyBook(settings, load_route_templates(DEFAULT_ROUTES_DIR),
+                      load_guidelines(DEFAULT_GUIDELINES_DIR), guards=selection)
+    versions = {p.tenant: p.decision_version for p in book.policies().values()}
+    assert versions["a"] != versions["b"] and versions["b"].endswith(":g")
