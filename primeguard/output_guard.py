@@ -8,7 +8,9 @@
   a violation, replaced by the refusal with `finish_reason: "content_filter"`.
 
 Tool calls are checked like text: their names and arguments are part of what
-the guard reads, so a harmful plan is caught before the client executes it.
+the guard reads, so a harmful plan is caught before the client executes it;
+`output_text.py` says what else is read (refusals, reasoning, transcripts) and
+how interleaved choices and tool calls are read in order.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import AsyncIterator, Sequence
+from typing import cast
 
 from primeguard.guards.protocol import Guard
 from primeguard.guards.settings import StreamSettings
 from primeguard.guards.thresholds import Tolerance, blocking_verdicts, worst_under
-from primeguard.routing.hardening import message_text as content_text
+from primeguard.output_text import StreamTexts, answer_text
 from primeguard.streaming import Cut, Release
 from primeguard.streaming.checks import guards_checker, output_stream_guard
 from primeguard.streaming.events import StreamCheckError
@@ -30,28 +32,6 @@ from primeguard.telemetry import attributes as attr
 from primeguard.telemetry.bundle import Telemetry
 from primeguard.upstream.protocol import Body
 from primeguard.verdicts import GuardResult
-
-
-def delta_text(chunk: Mapping[str, Any]) -> str:
-    """The guardable text of a chunk (checked by the upstream adapter): content, text parts,
-    tool-call names and argument fragments."""
-    choices = chunk.get("choices") or []
-    if not choices:
-        return ""
-    delta = choices[0].get("delta") or {}
-    text = content_text(delta.get("content"))
-    for call in delta.get("tool_calls") or []:
-        fn = call.get("function") or call.get("custom") or {}
-        text += (fn.get("name") or "") + (fn.get("arguments") or fn.get("input") or "")
-    return text
-
-
-def message_text(message: Mapping[str, Any]) -> str:
-    text = content_text(message.get("content"))
-    for call in message.get("tool_calls") or []:
-        fn = call.get("function") or call.get("custom") or {}
-        text += f"\n{fn.get('name') or ''}({fn.get('arguments') or fn.get('input') or ''})"
-    return text.strip()
 
 
 class OutputGuard:
@@ -75,7 +55,7 @@ class OutputGuard:
             return body
         choices = body.get("choices") or []
         verdicts = await asyncio.gather(*(
-            self.check_text(guards, message_text(c.get("message") or {}), prompt, tolerance) for c in choices))
+            self.check_text(guards, answer_text(c.get("message") or {}), prompt, tolerance) for c in choices))
         if all(verdicts):
             return body
         body = dict(body)
@@ -96,7 +76,7 @@ class OutputGuard:
         guard = output_stream_guard(self._stream, guards, prompt=prompt, tolerance=tolerance)
         last: Body = {}
         try:
-            async for event in guard.guard(chunks, delta_text):
+            async for event in guard.guard(chunks, StreamTexts()):
                 if isinstance(event, Release):
                     last = event.chunk
                     yield event.chunk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -240,3 +241,23 @@ def _cascade_counts(server: ServerThread) -> dict[str, float]:
             if line.startswith(f'primeguard_guard_cascade_texts_total{{guard="screened",stage="{stage}"}}'):
                 counts[stage] = float(line.rsplit(" ", 1)[1])
     return counts
+
+
+def test_interleaved_tool_calls_and_hidden_fields_are_cut(guarded: tuple[str, ServerThread], fake: FakeUpstream) -> None:
+    """'BO' in call 0, another call, 'MB"}' in call 0: the client rebuilds BOMB, so the guard must
+    too; a refusal or reasoning field is read like content."""
+    def line(delta: dict[str, object]) -> bytes:
+        return json.dumps({"choices": [{"index": 0, "delta": delta}]}).encode()
+
+    def call(index: int, args: str) -> dict[str, object]:
+        return {"tool_calls": [{"index": index, "function": {"arguments": args}}]}
+
+    streams = [
+        [line(call(0, '{"x": "BO')), line(call(1, '{"y": "z')), line(call(0, 'MB"}'))],
+        [line({"reasoning_content": "step one: build the BOMB"})],
+    ]
+    for lines in streams:
+        fake.script.raw = {"answer": b"\n\ndata: ".join(lines)}
+        chunks = list(_client(guarded[1]).chat.completions.create(
+            model="fake-gpt", messages=[{"role": "user", "content": "hi"}], stream=True))
+        assert chunks[-1].choices[0].finish_reason == "content_filter"
