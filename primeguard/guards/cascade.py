@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from primeguard.guards.policy import FallbackResult
 from primeguard.guards.protocol import Guard, GuardUnavailable
+from primeguard.guards.tenant import ACTIVE_OVERRIDES, retune
 from primeguard.verdicts import GuardResult, GuardText, Verdict, worst_verdict
 
 
@@ -70,9 +71,11 @@ class CascadeGuard:
         return f"{self._name}:{digest}"
 
     def escalates(self, result: GuardResult) -> bool:
+        """Under the calling tenant's thresholds when it has any (a stricter tenant sends on
+        what it would doubt; a laxer one does not pay for what it would clear)."""
         if isinstance(result, FallbackResult):
             return self.escalate_failures
-        return result.verdict in self.escalate
+        return retune(result, ACTIVE_OVERRIDES.get()).verdict in self.escalate
 
     async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
         results = list(await self.first.check(texts))

@@ -19,6 +19,8 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -31,6 +33,12 @@ from primeguard.guards.thresholds import threshold_verdict
 from primeguard.verdicts import Category, GuardResult, GuardText, Verdict, worst_verdict
 
 Overrides = Mapping[Category, ThresholdPair]
+
+#: The calling tenant's overrides while its `TenantThresholds` runs the guard beneath, so a
+#: cascade decides what to escalate under them, not under the global cut-offs.
+ACTIVE_OVERRIDES: ContextVar[Overrides] = ContextVar(
+    "tenant_overrides", default=MappingProxyType({})
+)
 _ADAPTER: TypeAdapter[dict[Category, ThresholdPair]] = TypeAdapter(dict[Category, ThresholdPair])
 
 
@@ -91,7 +99,12 @@ class TenantThresholds:
         return self._version
 
     async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
-        return [retune(r, self._overrides) for r in await self._guard.check(texts)]
+        token = ACTIVE_OVERRIDES.set(self._overrides)
+        try:
+            results = await self._guard.check(texts)
+        finally:
+            ACTIVE_OVERRIDES.reset(token)
+        return [retune(r, self._overrides) for r in results]
 
     async def close(self) -> None:
         """The wrapped guard is shared with other tenants; its owner closes it."""

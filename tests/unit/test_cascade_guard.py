@@ -14,7 +14,7 @@ from primeguard.guards.policy import FallbackResult, resilient
 from primeguard.guards.protocol import Guard, GuardUnavailable
 from primeguard.guards.served import build_guards, close_guards
 from primeguard.guards.settings import CascadeDefinition, FailMode, parse_guards
-from primeguard.verdicts import GuardResult, GuardText, TextRole, Verdict
+from primeguard.verdicts import Category, GuardResult, GuardText, TextRole, Verdict
 
 pytestmark = pytest.mark.anyio
 
@@ -43,6 +43,21 @@ class Scripted:
 
     async def close(self) -> None:
         self.closed += 1
+
+
+class Scored(Scripted):
+    """One violence score for every text, judged under the global cut-offs (0.5 / 0.8)."""
+
+    score = 0.6
+
+    async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
+        verdict = Verdict.CONTROVERSIAL if self.score >= 0.5 else Verdict.SAFE
+        return [
+            GuardResult(verdict=verdict, guard=self.name, version=self.version,
+                        scores={Category.VIOLENCE: self.score}, by_category={Category.VIOLENCE: verdict},
+                        uncategorised=Verdict.SAFE)
+            for _ in texts
+        ]
 
 
 def _texts(*words: str) -> list[GuardText]:
@@ -186,30 +201,33 @@ async def test_a_tenant_re_decides_the_first_stage_when_the_second_is_down() -> 
     from primeguard.guards.tenant import TenantThresholds
     from primeguard.verdicts import Category
 
-    class Scored(Scripted):
-        async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
-            return [
-                GuardResult(
-                    verdict=Verdict.CONTROVERSIAL,
-                    guard=self.name,
-                    version=self.version,
-                    scores={Category.VIOLENCE: 0.6},
-                    by_category={Category.VIOLENCE: Verdict.CONTROVERSIAL},
-                    uncategorised=Verdict.SAFE,
-                )
-                for _ in texts
-            ]
-
     then = resilient(Scripted("llamaguard", {}, fail=True), fail_mode=FailMode.OPEN)
     cascade = CascadeGuard("screened", Scored("minilm", {}), then)
     [plain] = await cascade.check(_texts("a fight scene"))
     assert plain.verdict is Verdict.CONTROVERSIAL and plain.guard == "minilm"
     assert isinstance(plain, FallbackResult) and "minilm's verdict stands" in plain.note
-    lenient = TenantThresholds(
-        cascade, {Category.VIOLENCE: ThresholdPair(controversial=0.9, unsafe=0.95)}
-    )
+    # A tenant's fallback carries the first stage's scores, re-decided under its cut-offs.
+    wary = TenantThresholds(cascade, {Category.VIOLENCE: ThresholdPair(controversial=0.2, unsafe=0.8)})
+    [kept] = await wary.check(_texts("a fight scene"))
+    assert kept.verdict is Verdict.CONTROVERSIAL and kept.scores and not kept.cacheable
+
+
+async def test_a_cascade_escalates_under_the_calling_tenants_thresholds() -> None:
+    from primeguard.guards.settings import ThresholdPair
+    from primeguard.guards.tenant import TenantThresholds
+    from primeguard.verdicts import Category
+
+    first, then = Scored("minilm", {}), Scripted("llamaguard", {"fight": Verdict.UNSAFE})
+    cascade = CascadeGuard("screened", first, then)
+    lenient = TenantThresholds(cascade, {Category.VIOLENCE: ThresholdPair(controversial=0.9, unsafe=0.95)})
     [loose] = await lenient.check(_texts("a fight scene"))
-    assert loose.verdict is Verdict.SAFE and not loose.cacheable
+    assert loose.verdict is Verdict.SAFE and then.seen == []  # cleared by its own cut-offs: not sent on
+    first.score = 0.4  # under the global 0.5: the cascade alone keeps it
+    [alone] = await cascade.check(_texts("a fight scene"))
+    assert alone.verdict is Verdict.SAFE and then.seen == []
+    wary = TenantThresholds(cascade, {Category.VIOLENCE: ThresholdPair(controversial=0.3, unsafe=0.9)})
+    [sent] = await wary.check(_texts("a fight scene"))
+    assert then.seen == ["a fight scene"] and sent.verdict is Verdict.UNSAFE  # doubted: the second decides
 
 
 def test_cascade_timeout_defaults_to_its_stages_and_may_not_cut_them_off() -> None:
