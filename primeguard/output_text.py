@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from primeguard.protocol.chat import tool_call_parts
+
 #: Characters of a part's text fed again when the stream switches back to it.
 TAIL_CHARS = 256
 
@@ -64,18 +66,10 @@ def _parts(message: Mapping[str, Any]) -> Iterator[tuple[tuple[Any, ...], str]]:
     calls = message.get("tool_calls")
     for position, call in enumerate(calls if isinstance(calls, list) else []):
         if isinstance(call, Mapping):
-            yield ("tool", call.get("index", position)), _call_text(call)
+            yield ("tool", call.get("index", position)), "".join(tool_call_parts(call))
     function_call = message.get("function_call")
     if isinstance(function_call, Mapping):
-        yield ("function_call",), _call_text({"function": function_call})
-
-
-def _call_text(call: Mapping[str, Any]) -> str:
-    fn = call.get("function") or call.get("custom") or {}
-    if not isinstance(fn, Mapping):
-        return ""
-    name, body = fn.get("name"), fn.get("arguments", fn.get("input"))
-    return (name if isinstance(name, str) else "") + (body if isinstance(body, str) else "")
+        yield ("function_call",), "".join(tool_call_parts({"function": function_call}))
 
 
 def _content_text(content: Any) -> str:

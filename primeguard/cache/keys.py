@@ -61,7 +61,7 @@ def canonical_message(message: Mapping[str, Any]) -> dict[str, Any]:
     if tool_calls:
         out["tool_calls"] = [_canonical_tool_call(c) for c in tool_calls]
     if message.get("function_call"):  # the pre-tools spelling of the same thing
-        out["function_call"] = _canonical_call(message["function_call"])
+        out["function_call"] = _canonical_tool_call({"function": message["function_call"]})
     return out
 
 
@@ -98,10 +98,6 @@ def _canonical_tool_call(call: Mapping[str, Any]) -> dict[str, Any]:
             return {kind: [str(fn.get("name", "")), str(fn.get(body, ""))]}
     rest = {k: v for k, v in call.items() if k != "id"}
     return {"other": hashlib.sha256(_dumps(rest).encode()).hexdigest()}
-
-
-def _canonical_call(function: Mapping[str, Any]) -> dict[str, Any]:
-    return _canonical_tool_call({"function": function})
 
 
 def _dumps(value: Any) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import (
@@ -52,6 +53,17 @@ class ToolCall(BaseModel):
     type: StrictStr | None = None
     function: FunctionCall | None = None
     custom: CustomCall | None = None
+
+
+def tool_call_parts(call: Any) -> tuple[str, str]:
+    """A tool call's name and what it carries: a function's arguments (`type: function`, and
+    the older `function_call` wrapped as `{"function": ...}`) or a custom tool's input;
+    ("", "") for anything else."""
+    fn = (call.get("function") or call.get("custom")) if isinstance(call, Mapping) else None
+    if not isinstance(fn, Mapping):
+        return "", ""
+    name, body = fn.get("name"), fn.get("arguments", fn.get("input"))
+    return (name if isinstance(name, str) else ""), (body if isinstance(body, str) else "")
 
 
 class ChatMessage(BaseModel):

@@ -23,8 +23,10 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from primeguard.protocol.chat import tool_call_parts
 
 # Special tokens of common chat templates: ChatML/Qwen, Llama 2/3, Gemma, Mistral,
 # Phi, DeepSeek and friends.  Matched case-insensitively, with optional spaces.
@@ -72,12 +74,15 @@ def message_text(content: Any) -> str:
     return str(content)
 
 
-def _tool_calls_text(calls: Iterable[Mapping[str, Any]]) -> str:
-    out = []
-    for call in calls:
-        fn = _call_function(call)
-        out.append(f"tool call {fn.get('name', '?')}({fn.get('arguments', fn.get('input', ''))})")
-    return "\n".join(out)
+def judged_text(message: Mapping[str, Any]) -> str:
+    """What the judge reads of one message: its content, then each tool call in both
+    spellings (`tool_calls`, the older `function_call`) as `tool call name(arguments)`."""
+    calls = message.get("tool_calls") or []
+    if message.get("function_call"):
+        calls = [*calls, {"function": message["function_call"]}]
+    text = message_text(message.get("content"))
+    lines = [f"tool call {n or '?'}({b})" for n, b in map(tool_call_parts, calls if isinstance(calls, list) else [])]
+    return (text + "\n" + "\n".join(lines)).strip() if lines else text
 
 
 def render_conversation(messages: Sequence[Mapping[str, Any]], boundary: str) -> str:
@@ -87,12 +92,7 @@ def render_conversation(messages: Sequence[Mapping[str, Any]], boundary: str) ->
         role = str(message.get("role", "user"))
         if role == "developer":
             role = "system"
-        text = message_text(message.get("content"))
-        if message.get("tool_calls"):
-            text = (text + "\n" + _tool_calls_text(message["tool_calls"])).strip()
-        if message.get("function_call"):  # the pre-tools spelling of one tool call
-            text = (text + "\n" + _tool_calls_text([{"function": message["function_call"]}])).strip()
-        entry = {"role": role, "content": neutralise(text)}
+        entry = {"role": role, "content": neutralise(judged_text(message))}
         # ensure_ascii keeps look-alike Unicode (e.g. full-width braces) visible as escapes.
         # A JSON escape of "<" keeps the text readable yet never a literal fence tag.
         lines.append(escape_fence_tags(json.dumps(entry, ensure_ascii=True)))
@@ -121,28 +121,11 @@ def _unescape(match: re.Match[str]) -> str:
 
 
 def planted_text(messages: Sequence[Mapping[str, Any]]) -> str:
-    """Everything the client wrote that the judge reads (contents, tool-call names and
-    arguments, in both spellings), with JSON escapes decoded: where a planted verdict would
-    be.  `\\u0072oute` and `route` read the same here, as they do to a JSON parser, and
-    a linear pass finds them wherever they sit (nested, padded, split by braces)."""
-    parts: list[str] = []
-    for message in messages:
-        parts.append(message_text(message.get("content")))
-        calls = message.get("tool_calls") or []
-        if message.get("function_call"):
-            calls = [*calls, {"function": message["function_call"]}]
-        for call in calls if isinstance(calls, list) else []:
-            fn = _call_function(call)
-            parts.append(f"{fn.get('name', '')}\n{fn.get('arguments', fn.get('input', ''))}")
-    return _JSON_ESCAPE.sub(_unescape, "\n".join(parts))
-
-
-def _call_function(call: Any) -> Mapping[str, Any]:
-    """A tool call's function (`type: function`) or custom tool (`type: custom`), or {}."""
-    if not isinstance(call, Mapping):
-        return {}
-    fn = call.get("function") or call.get("custom") or {}
-    return fn if isinstance(fn, Mapping) else {}
+    """Everything the client wrote that the judge reads (`judged_text`), with JSON escapes
+    decoded: where a planted verdict would be.  `\\u0072oute` and `route` read the same
+    here, as they do to a JSON parser, and a linear pass finds them wherever they sit
+    (nested, padded, split by braces)."""
+    return _JSON_ESCAPE.sub(_unescape, "\n".join(judged_text(m) for m in messages))
 
 
 def latest_user_text(messages: Sequence[Mapping[str, Any]]) -> str:
