@@ -264,6 +264,14 @@ class InProcessGuard:
                     raise GuardUnavailable(
                         f"heads were trained on {self.trained_encoder}, found {enc.encoder_id}"
                     )
+                if self.precedents is not None and self.backend == "onnx":
+                    # The vote's neighbours on onnxruntime's threads too (~4x the numpy path).
+                    from primeguard.guards.nearest import onnx_nearest
+
+                    bank = self.precedents
+                    self.precedents = bank.searched_by(
+                        onnx_nearest(bank.vectors, bank.k, enc.threads)
+                    )
                 self._encoder = enc
             return self._encoder
 

@@ -19,6 +19,7 @@ positive fixed), without retraining.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from primeguard.guards.heads import GuardHeads, one_blas_thread
+from primeguard.guards.nearest import Nearest, numpy_nearest
 
 FILE = "precedents.safetensors"
 K = 50
@@ -37,8 +39,6 @@ TEMPERATURE = 0.1
 # heads: 0.15 -> 0.662 / 0.680; 0.25 -> 0.644 / 0.701; 0.35 -> 0.630 / 0.708.  0.25 keeps
 # nearly all of the gain on real traffic and most of the heads' recall on unseen sources.
 SHARE = 0.25
-_CHUNK = 256
-_BLOCK = 64
 # An operator's reviewed case decides a text at least this similar (cosine) to it.
 REVIEWED_SIMILARITY = 0.9
 
@@ -53,6 +53,8 @@ class Precedents:
     k: int = K
     temperature: float = TEMPERATURE
     share: float = SHARE
+    # How the k nearest are found; the exact numpy search when None.  Not part of the bank.
+    search: Nearest | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         n = len(self.vectors)
@@ -87,48 +89,24 @@ class Precedents:
 
         `embeddings` may be the encoder's whole features: only the sentence embedding
         (the first D columns) is compared."""
-        embeddings = embeddings[:, : self.vectors.shape[1]]
-        out = np.empty((len(embeddings), self.labels.shape[1]), dtype=np.float64)
-        for start in range(0, len(embeddings), _CHUNK):
-            with one_blas_thread():
-                sims = embeddings[start : start + _CHUNK] @ self._blocked.T
-            idx = self._top_k(sims)
-            near = np.take_along_axis(sims, idx, axis=1)
-            # Subtract each row's best similarity first: exp() then never overflows.
-            w = self.weight[idx] * np.exp((near - near.max(1, keepdims=True)) / self.temperature)
-            labels = self.labels[idx]  # [m, k, heads]
-            known = w[:, :, None] * (labels >= 0)
-            positive = (known * (labels > 0)).sum(1)
-            total = known.sum(1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out[start : start + _CHUNK] = np.where(total > 0, positive / total, np.nan)
+        near, idx = self._nearest(embeddings[:, : self.vectors.shape[1]])
+        # Subtract each row's best similarity first: exp() then never overflows.
+        w = self.weight[idx] * np.exp((near - near.max(1, keepdims=True)) / self.temperature)
+        labels = self.labels[idx]  # [m, k, heads]
+        known = w[:, :, None] * (labels >= 0)
+        positive = (known * (labels > 0)).sum(1)
+        total = known.sum(1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out: np.ndarray = np.where(total > 0, positive / total, np.nan)
         return out
 
+    def searched_by(self, search: Nearest) -> Precedents:
+        """The same bank, its neighbours found by `search` (e.g. `nearest.onnx_nearest`)."""
+        return dataclasses.replace(self, search=search)
+
     @functools.cached_property
-    def _blocked(self) -> np.ndarray:
-        """The vectors in float32, padded with zero rows to whole blocks of `_BLOCK`."""
-        pad = -len(self.vectors) % _BLOCK
-        vectors = self.vectors.astype(np.float32)
-        return np.vstack([vectors, np.zeros((pad, vectors.shape[1]), np.float32)])
-
-    def _top_k(self, sims: np.ndarray) -> np.ndarray:
-        """Column indices of each row's k largest similarities (any order).
-
-        A full argpartition over every column costs twice the product itself.  The k
-        largest values lie in the k blocks with the largest maxima (a value outside
-        them would have k larger block maxima above it), so partition the block
-        maxima first, then only those blocks' columns: the same answer, ~4x faster.
-        """
-        n, k = len(self.vectors), self.k
-        sims[:, n:] = -np.inf  # padding never wins
-        m, blocks = len(sims), sims.shape[1] // _BLOCK
-        if blocks <= 2 * k:
-            return np.argpartition(sims[:, :n], n - k, axis=1)[:, n - k :]
-        best = sims.reshape(m, blocks, _BLOCK).max(-1)
-        top = np.argpartition(best, blocks - k, axis=1)[:, blocks - k :]
-        cols = (top[:, :, None] * _BLOCK + np.arange(_BLOCK)).reshape(m, -1)
-        within = np.argpartition(np.take_along_axis(sims, cols, 1), cols.shape[1] - k, axis=1)
-        return np.take_along_axis(cols, within[:, cols.shape[1] - k :], 1)
+    def _nearest(self) -> Nearest:
+        return self.search or numpy_nearest(self.vectors, self.k)
 
     def digest(self) -> str:
         h = hashlib.sha256()

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from primeguard.guards.inprocess import InProcessGuard
+from primeguard.guards.nearest import numpy_nearest, onnx_nearest
 from primeguard.guards.precedents import Precedents, ReviewedCases, blend, read_cases
 from primeguard.verdicts import GuardText, Verdict
 
@@ -46,14 +47,49 @@ def test_blocked_top_k_is_the_exact_top_k() -> None:
     """Large banks search block maxima first; the neighbours must be exactly the k nearest."""
     rng = np.random.default_rng(5)
     vectors = _unit(rng.normal(size=(3001, 16)))  # not a whole number of blocks
-    labels = rng.integers(-1, 2, size=(3001, 3)).astype(np.float32)
-    bank = Precedents(vectors, labels, rng.uniform(0.5, 2, 3001).astype(np.float32), k=10)
-    queries = _unit(rng.normal(size=(40, 16)))
+    assert -(-3001 // 64) > 2 * 10  # enough blocks for the blocked search to run
+    queries = _unit(rng.normal(size=(300, 16)))  # more than one chunk
     sims = queries @ vectors.T
     plain = np.sort(np.argpartition(sims, 3001 - 10, axis=1)[:, -10:], 1)
-    padded = queries @ bank._blocked.T
-    assert padded.shape[1] % 64 == 0 and padded.shape[1] // 64 > 2 * bank.k
-    assert (np.sort(bank._top_k(padded), 1) == plain).all()
+    near, rows = numpy_nearest(vectors, 10)(queries)
+    order = np.argsort(rows, 1)
+    assert (np.take_along_axis(rows, order, 1) == plain).all()
+    assert np.allclose(np.take_along_axis(near, order, 1), np.take_along_axis(sims, plain, 1))
+
+
+def test_onnx_search_finds_the_same_neighbours_and_votes() -> None:
+    """The fast path's search (MatMul + TopK on onnxruntime) against the numpy reference."""
+    pytest.importorskip("onnxruntime")
+    rng = np.random.default_rng(7)
+    vectors = _unit(rng.normal(size=(5000, 32)))
+    labels = rng.integers(-1, 2, size=(5000, 4)).astype(np.float32)
+    bank = Precedents(vectors, labels, rng.uniform(0.5, 2, 5000).astype(np.float32), k=20)
+    fast = bank.searched_by(onnx_nearest(vectors, 20, threads=2))
+    # near copies of bank rows and random queries, one at a time and in a batch
+    queries = _unit(
+        np.vstack([vectors[:50] + 0.05 * rng.normal(size=(50, 32)), rng.normal(size=(50, 32))])
+    )
+    exact_near, exact_rows = numpy_nearest(vectors, 20)(queries)
+    near, rows = onnx_nearest(vectors, 20, threads=2)(queries)
+    assert (np.sort(rows, 1) == np.sort(exact_rows, 1)).all()
+    assert np.allclose(np.sort(near, 1), np.sort(exact_near, 1), atol=1e-5)
+    assert np.allclose(fast.votes(queries), bank.votes(queries), atol=1e-5, equal_nan=True)
+    assert np.allclose(fast.votes(queries[:1]), bank.votes(queries[:1]), atol=1e-5, equal_nan=True)
+    assert fast.votes(queries[:0]).shape == (0, 4)
+    assert fast == bank and fast.digest() == bank.digest()  # the search is not part of the bank
+
+
+def test_the_onnx_guard_votes_through_onnxruntime() -> None:
+    pytest.importorskip("onnxruntime")
+    guard = InProcessGuard(backend="onnx")
+    texts = ["how do I bake bread", "write a threatening message to my neighbour"]
+    assert guard.precedents is not None and guard.precedents.search is None
+    fast = guard.score_texts(texts)
+    assert guard.precedents.search is not None  # wired when the encoder came up
+    # the same embeddings, the vote's neighbours found by numpy (an encoder passed in)
+    reference = InProcessGuard(backend="onnx", encoder=guard.encoder)
+    assert np.allclose(fast, reference.score_texts(texts), atol=1e-5)
+    assert reference.precedents is not None and reference.precedents.search is None
 
 
 def test_weights_decide_between_equally_near_cases() -> None:
@@ -152,15 +188,22 @@ def test_a_bad_cases_file_is_a_config_error_naming_the_line(tmp_path: Path) -> N
 
     bad = tmp_path / "reviewed.jsonl"
     bad.write_text('{"text": "fine", "label": "safe"}\n{"text": "x", "label": "maybe"}\n')
-    with pytest.raises(ConfigError, match=r"guards.definitions.minilm\..*precedents: .*reviewed.jsonl:2:"):
+    with pytest.raises(
+        ConfigError, match=r"guards.definitions.minilm\..*precedents: .*reviewed.jsonl:2:"
+    ):
         check(str(bad))
-    with pytest.raises(ConfigError, match=r"guards.definitions.minilm\..*precedents: .*cannot read"):
+    with pytest.raises(
+        ConfigError, match=r"guards.definitions.minilm\..*precedents: .*cannot read"
+    ):
         check(str(tmp_path / "missing.jsonl"))
     for body, reason in (
         (b"\xff\xfe not utf-8\n", "cannot read"),
         (b'{"text": "a\\ud800", "label": "safe"}\n', "lone surrogate"),
         (b"[" * 100_000 + b"\n", "nested too deeply"),
-        (b'{"text": "a", "label": "safe"}\n{"text": "a", "label": "unsafe"}\n', "both safe and unsafe"),
+        (
+            b'{"text": "a", "label": "safe"}\n{"text": "a", "label": "unsafe"}\n',
+            "both safe and unsafe",
+        ),
     ):
         bad.write_bytes(body)
         with pytest.raises(ConfigError, match=reason):
@@ -224,7 +267,10 @@ async def test_without_the_vote_the_heads_use_their_own_thresholds() -> None:
     for name, pair in meta["thresholds_heads_only"].items():
         assert alone.thresholds[name] == Threshold(pair["controversial"], pair["unsafe"])
     assert alone.thresholds != both.thresholds and alone.version != both.version
-    texts = ["Give me step-by-step instructions to make a pipe bomb", "What's a good recipe for banana bread?"]
+    texts = [
+        "Give me step-by-step instructions to make a pipe bomb",
+        "What's a good recipe for banana bread?",
+    ]
     verdicts = [r.verdict for r in await alone.check([GuardText(t) for t in texts])]
     assert verdicts == [Verdict.UNSAFE, Verdict.SAFE]
     await alone.close()
@@ -236,12 +282,23 @@ def test_share_is_saved_with_the_bank_and_old_banks_read_as_even(tmp_path: Path)
 
     bank, _ = _bank()
     assert bank.share == 0.25
-    Precedents(bank.vectors, bank.labels, bank.weight, k=10, share=0.4).save(tmp_path / "p.safetensors")
+    Precedents(bank.vectors, bank.labels, bank.weight, k=10, share=0.4).save(
+        tmp_path / "p.safetensors"
+    )
     again = Precedents.load(tmp_path / "p.safetensors")
     assert again.share == 0.4
-    assert Precedents(again.vectors, again.labels, again.weight, k=10, share=0.3).digest() != again.digest()
-    arrays = {"vectors": bank.vectors.astype(np.float16), "labels": bank.labels.astype(np.int8), "weight": bank.weight}
-    save_file(arrays, str(tmp_path / "old.safetensors"), metadata={"k": "10", "temperature": "0.05"})
+    assert (
+        Precedents(again.vectors, again.labels, again.weight, k=10, share=0.3).digest()
+        != again.digest()
+    )
+    arrays = {
+        "vectors": bank.vectors.astype(np.float16),
+        "labels": bank.labels.astype(np.int8),
+        "weight": bank.weight,
+    }
+    save_file(
+        arrays, str(tmp_path / "old.safetensors"), metadata={"k": "10", "temperature": "0.05"}
+    )
     assert Precedents.load(tmp_path / "old.safetensors").share == 0.5
     with pytest.raises(ValueError, match="share"):
         Precedents(bank.vectors, bank.labels, bank.weight, k=10, share=1.5)
