@@ -28,7 +28,7 @@ from starlette.routing import Route
 from primeguard.errors import InvalidRequest, PayloadTooLarge, PrimeGuardError, error_body, to_http
 from primeguard.guards.batcher import DynamicBatcher
 from primeguard.guards.seqcls import SequenceClassifier
-from primeguard.server.http import read_json
+from primeguard.server.http import TrailingSlash, read_json
 
 
 class PredictRequest(BaseModel):
@@ -178,6 +178,7 @@ def create_guard_app(
         },
         lifespan=lifespan,
     )
+    app.add_middleware(TrailingSlash)
     app.state.batcher = batcher
     app.state.classifier = classifier
     return app

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from primeguard.config import Settings
 from primeguard.errors import PrimeGuardError, error_body, to_http
 from primeguard.server import endpoints
-from primeguard.server.http import request_id_from
+from primeguard.server.http import TrailingSlash, request_id_from
 from primeguard.server.wiring import build_proxy
 from primeguard.telemetry.bundle import Telemetry
 from primeguard.telemetry.settings import parse_telemetry_settings
@@ -96,7 +96,12 @@ def create_app(settings: Settings, *, telemetry: Telemetry | None = None) -> Sta
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={PrimeGuardError: _primeguard_error, HTTPException: _http_error, Exception: _unexpected},
+        exception_handlers={
+            PrimeGuardError: _primeguard_error,
+            HTTPException: _http_error,
+            Exception: _unexpected,
+        },
     )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(TrailingSlash)
     return app

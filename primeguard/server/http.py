@@ -1,4 +1,4 @@
-"""Request-side helpers: body limits, JSON decoding, API keys, request ids."""
+"""Request-side helpers: body limits, JSON decoding, API keys, request ids, paths."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from starlette.requests import ClientDisconnect, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from primeguard.errors import ClientClosed, InvalidRequest, PayloadTooLarge
 
@@ -24,6 +25,27 @@ def request_id_from(header: str | None) -> str:
     if header and _REQUEST_ID.match(header):
         return header
     return "req_" + uuid.uuid4().hex
+
+
+class TrailingSlash:
+    """Serve ``/v1/chat/completions/`` as ``/v1/chat/completions`` instead of redirecting.
+
+    Starlette answers a trailing slash with a 307 to the slashless path: an empty
+    body that a client without redirects on (curl, httpx's default) takes as the
+    answer, and one more round trip with the whole body for those that follow.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and len(path) > 1 and path.endswith("/"):
+            scope = dict(scope, path=path.rstrip("/") or "/")
+            raw = scope.get("raw_path")
+            if isinstance(raw, bytes):
+                scope["raw_path"] = raw.rstrip(b"/") or b"/"
+        await self.app(scope, receive, send)
 
 
 def api_key_from(request: Request) -> str | None:
@@ -50,7 +72,9 @@ async def read_json(request: Request, limit: int) -> Any:
             if len(body) > limit:
                 raise PayloadTooLarge(f"Request body too large: the limit is {limit} bytes.")
     except ClientDisconnect:
-        raise ClientClosed("The client closed the connection before sending the whole body.") from None
+        raise ClientClosed(
+            "The client closed the connection before sending the whole body."
+        ) from None
     if not body.strip():
         raise InvalidRequest("The request body is empty; expected a JSON object.")
     try:

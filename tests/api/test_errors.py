@@ -148,6 +148,17 @@ def test_unknown_path_and_method_are_openai_shaped(proxy: ServerThread) -> None:
     _assert_error_shape(httpx.get(f"{proxy.url}/v1/chat/completions"), 405)
 
 
+def test_a_trailing_slash_is_served_not_redirected(proxy: ServerThread) -> None:
+    """curl and httpx do not follow a 307 by default: they would take its empty body as the answer."""
+    body = {"model": "fake-gpt", "messages": HELLO}
+    answer = httpx.post(f"{proxy.url}/v1/chat/completions/", json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["choices"][0]["message"]["content"] == "echo: hi"
+    assert httpx.get(f"{proxy.url}/v1/models/").json()["data"]
+    _assert_error_shape(httpx.get(f"{proxy.url}/v1/nothing/"), 404)
+    _assert_error_shape(httpx.get(f"{proxy.url}/v1/chat/completions/"), 405)
+
+
 def test_upstream_key_never_in_response_and_client_key_never_forwarded(
         tenant_proxy: ServerThread, fake: FakeUpstream) -> None:
     response = httpx.post(f"{tenant_proxy.url}/v1/chat/completions",

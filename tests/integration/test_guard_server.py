@@ -52,6 +52,14 @@ async def test_predict_batch(client: httpx.AsyncClient) -> None:
         assert_predictions(predictions)
 
 
+async def test_a_trailing_slash_is_served_not_redirected(client: httpx.AsyncClient) -> None:
+    plain = await client.post("/predict", json={"inputs": "hello world"})
+    slashed = await client.post("/predict/", json={"inputs": "hello world"})
+    assert slashed.status_code == 200 and slashed.json() == plain.json()
+    assert (await client.get("/health/")).status_code == 200
+    assert (await client.get("/nope/")).status_code == 404
+
+
 async def test_single_input_comes_back_unnested(client: httpx.AsyncClient) -> None:
     batch = (await client.post("/predict", json={"inputs": ["hello world"]})).json()
     single = (await client.post("/predict", json={"inputs": "hello world"})).json()
