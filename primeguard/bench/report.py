@@ -130,6 +130,8 @@ def _micro_lines(micro: dict[str, Any]) -> list[str]:
         lines.append(f"output guard per chunk ({chunk['mode']}, window {chunk['window_tokens']}/stride "
                      f"{chunk['stride_tokens']}): {chunk['us_per_chunk']} us/chunk, "
                      f"{chunk['window_checks']} checks for {chunk['chunks']} chunks")
+    if own := micro.get("output_guard_overhead"):
+        lines.append(f"output guard's own cost per chunk (checks free): {own['us_per_chunk']} us/chunk")
     return lines
 
 

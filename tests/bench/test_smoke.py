@@ -51,6 +51,9 @@ def test_bench_quick(tmp_path: Path) -> None:
     assert routes["no_to_minimal_risk"]["upstream_calls_per_request"] == 2  # judge + answer
     assert routes["potential_violation"]["judge_calls_per_request"] == 2  # judge + re-evaluation
     assert routes["direct_violation"]["upstream_calls_per_request"] == 1  # judge only
+    own = report["micro"]["output_guard_overhead"]
+    # at least one check per 16-token stride of one-word chunks, at most one per chunk
+    assert own["chunks"] // 16 <= own["window_checks"] <= own["chunks"] and 0 < own["us_per_chunk"] < 1000
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed")
