@@ -266,11 +266,11 @@ class InProcessGuard:
                     )
                 if self.precedents is not None and self.backend == "onnx":
                     # The vote's neighbours on onnxruntime's threads too (~4x the numpy path).
-                    from primeguard.guards.nearest import onnx_nearest
+                    from primeguard.guards.nearest import fastest_nearest
 
                     bank = self.precedents
                     self.precedents = bank.searched_by(
-                        onnx_nearest(bank.vectors, bank.k, enc.threads)
+                        fastest_nearest(bank.vectors, bank.k, enc.threads)
                     )
                 self._encoder = enc
             return self._encoder

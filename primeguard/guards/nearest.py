@@ -17,6 +17,7 @@ similarities and their bank rows (each [m, k], in no particular order) out.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import numpy as np
@@ -25,6 +26,8 @@ from primeguard.guards.heads import one_blas_thread
 
 # queries [m, d] -> (similarities [m, k], bank rows [m, k])
 Nearest = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+log = logging.getLogger(__name__)
 
 _CHUNK = 256
 _BLOCK = 64
@@ -109,3 +112,16 @@ def onnx_nearest(vectors: np.ndarray, k: int, threads: int) -> Nearest:
         return np.asarray(near), np.asarray(rows)
 
     return nearest
+
+
+def fastest_nearest(vectors: np.ndarray, k: int, threads: int) -> Nearest:
+    """`onnx_nearest`, or the numpy search where onnxruntime cannot build it (a speed-up, never
+    a reason for the guard to fail)."""
+    try:
+        return onnx_nearest(vectors, k, threads)
+    except Exception as exc:  # noqa: BLE001 - any failure: the exact numpy search still works
+        log.warning(
+            "precedents: onnxruntime search unavailable (%s); searching in numpy",
+            type(exc).__name__,
+        )
+        return numpy_nearest(vectors, k)

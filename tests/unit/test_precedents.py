@@ -79,6 +79,24 @@ def test_onnx_search_finds_the_same_neighbours_and_votes() -> None:
     assert fast == bank and fast.digest() == bank.digest()  # the search is not part of the bank
 
 
+def test_a_search_onnxruntime_cannot_build_falls_back_to_numpy(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from primeguard.guards import nearest
+
+    def broken(*args: object) -> object:
+        raise MemoryError("no room for the bank")
+
+    monkeypatch.setattr(nearest, "onnx_nearest", broken)
+    bank, centre = _bank()
+    search = nearest.fastest_nearest(bank.vectors, bank.k, threads=2)
+    _, rows = search(_unit(centre[None]))
+    assert rows.shape == (1, bank.k) and "searching in numpy" in caplog.text
+    assert np.allclose(
+        bank.searched_by(search).votes(_unit(centre[None])), bank.votes(_unit(centre[None]))
+    )
+
+
 def test_the_onnx_guard_votes_through_onnxruntime() -> None:
     pytest.importorskip("onnxruntime")
     guard = InProcessGuard(backend="onnx")
