@@ -41,7 +41,8 @@ class DecisionStore:
         return decision_key(
             tenant=view.tenant, guideline_version=view.guidelines_version,
             route_template_version=self._templates_version, guard_versions=self._guard_versions,
-            judge_model=view.judge_model, messages=view.messages, prefix=self._prefix,
+            judge_model=view.judge_model, messages=view.messages, offered=view.offered,
+            prefix=self._prefix,
         )
 
     async def decide(self, view: JudgeRequestView, compute: Callable[[], Awaitable[Decision]]) -> Lookup:

@@ -13,3 +13,4 @@ class JudgeRequestView:
     guidelines_version: str
     judge_model: str
     messages: Sequence[Mapping[str, Any]]
+    offered: str = ""  # the request's tools and answer schema, as the judge reads them

@@ -26,6 +26,7 @@ from primeguard.policy import Policy
 from primeguard.protocol.chat import ChatCompletionRequest, completion_body, text_chunks
 from primeguard.routing.hardening import latest_user_text
 from primeguard.routing.judge import JudgeRequest, RouteJudge
+from primeguard.routing.offered import offered_text
 from primeguard.routing.templates import RouteTemplates
 from primeguard.steps import JudgeFactory, primed, stream_of
 from primeguard.telemetry import attributes as attr
@@ -69,12 +70,13 @@ class Pipeline:
         target = self._registry.resolve(request.model)
         judge_target = self._registry.resolve(self._routing.judge_model) if self._routing.judge_model else target
         judge = self._judge_for(judge_target)
-        judge_request = JudgeRequest(raw["messages"], policy.guidelines, judge_target)
+        offered = offered_text(raw)  # tools and answer schema: instructions the judge reads too
+        judge_request = JudgeRequest(raw["messages"], policy.guidelines, judge_target, offered=offered)
         speculative = self._speculate(raw, request, policy, target) if self._routing.speculative else None
         route: Route | None = None
         try:
             view = JudgeRequestView(policy.tenant, policy.decision_version,
-                                    judge_target.name, raw["messages"])
+                                    judge_target.name, raw["messages"], offered)
             started = time.perf_counter()
             lookup = await self._store.decide(view, lambda: self._select(judge, judge_request, policy))
             guard_ms = (time.perf_counter() - started) * 1000.0

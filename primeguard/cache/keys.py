@@ -33,9 +33,11 @@ def decision_key(
     guard_versions: Mapping[str, str],
     judge_model: str,
     messages: Sequence[Mapping[str, Any]],
+    offered: str = "",
     prefix: str = "pg:",
 ) -> str:
-    """The cache key of the input-side decision for `messages` under these versions."""
+    """The cache key of the input-side decision for `messages` (and the tools and answer
+    schema the request offers, which the judge reads) under these versions."""
     material = {
         "k": KEY_VERSION,
         "tenant": tenant,
@@ -45,6 +47,8 @@ def decision_key(
         "judge": judge_model,
         "messages": [canonical_message(m) for m in messages],
     }
+    if offered:  # absent, not empty, without tools: the keys of such requests stay as they were
+        material["offered"] = normalise_text(offered)
     return f"{prefix}dec:{hashlib.sha256(_dumps(material).encode()).hexdigest()}"
 
 

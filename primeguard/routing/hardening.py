@@ -85,17 +85,19 @@ def judged_text(message: Mapping[str, Any]) -> str:
     return (text + "\n" + "\n".join(lines)).strip() if lines else text
 
 
-def render_conversation(messages: Sequence[Mapping[str, Any]], boundary: str) -> str:
-    """The conversation as fenced JSON lines, safe to embed in a judge prompt."""
-    lines = []
+def render_conversation(messages: Sequence[Mapping[str, Any]], boundary: str, offered: str = "") -> str:
+    """The conversation as fenced JSON lines, safe to embed in a judge prompt; what the
+    request offers the model (`offered.offered_text`) first, as a message of role "tools"."""
+    entries = [("tools", offered)] if offered else []
     for message in messages:
         role = str(message.get("role", "user"))
-        if role == "developer":
-            role = "system"
-        entry = {"role": role, "content": neutralise(judged_text(message))}
-        # ensure_ascii keeps look-alike Unicode (e.g. full-width braces) visible as escapes.
-        # A JSON escape of "<" keeps the text readable yet never a literal fence tag.
-        lines.append(escape_fence_tags(json.dumps(entry, ensure_ascii=True)))
+        entries.append(("system" if role == "developer" else role, judged_text(message)))
+    # ensure_ascii keeps look-alike Unicode (e.g. full-width braces) visible as escapes.
+    # A JSON escape of "<" keeps the text readable yet never a literal fence tag.
+    lines = [
+        escape_fence_tags(json.dumps({"role": role, "content": neutralise(text)}, ensure_ascii=True))
+        for role, text in entries
+    ]
     return fence("conversation", "\n".join(lines), boundary)
 
 
@@ -120,12 +122,12 @@ def _unescape(match: re.Match[str]) -> str:
     return _SIMPLE_ESCAPES.get(char, char)
 
 
-def planted_text(messages: Sequence[Mapping[str, Any]]) -> str:
+def planted_text(messages: Sequence[Mapping[str, Any]], offered: str = "") -> str:
     """Everything the client wrote that the judge reads (`judged_text`), with JSON escapes
     decoded: where a planted verdict would be.  `\\u0072oute` and `route` read the same
     here, as they do to a JSON parser, and a linear pass finds them wherever they sit
     (nested, padded, split by braces)."""
-    return _JSON_ESCAPE.sub(_unescape, "\n".join(judged_text(m) for m in messages))
+    return _JSON_ESCAPE.sub(_unescape, "\n".join([offered, *(judged_text(m) for m in messages)]))
 
 
 def latest_user_text(messages: Sequence[Mapping[str, Any]]) -> str:

@@ -52,6 +52,8 @@ class JudgeRequest:
     guidelines: GuidelineSet
     target: ModelTarget
     headers: Mapping[str, str] = field(default_factory=dict)
+    #: The request's tools and answer schema (`offered.offered_text`): the judge reads them too.
+    offered: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +101,12 @@ def system_prompt(template: string.Template, guidelines: GuidelineSet, boundary:
 
 def selection_messages(templates: RouteTemplates, request: JudgeRequest, instruction: str,
                        conversation: Sequence[Mapping[str, Any]], boundary: str | None = None,
-                       ) -> list[dict[str, Any]]:
+                       offered: str = "") -> list[dict[str, Any]]:
     """Route selection's messages: the cacheable system part, the fenced conversation
-    (fenced with a fresh boundary unless one is given)."""
+    (fenced with a fresh boundary unless one is given) after what the request offers."""
     boundary = boundary or new_boundary()
     system = system_prompt(templates.route_selection, request.guidelines, boundary)
-    user = instruction + render_conversation(conversation, boundary)
+    user = instruction + render_conversation(conversation, boundary, offered)
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
@@ -140,13 +142,14 @@ class LLMRouteJudge:
         return first_content(result)
 
     async def select(self, request: JudgeRequest) -> RouteDecision:
-        messages = selection_messages(self._templates, request, _SELECT_INSTRUCTION, request.messages)
+        messages = selection_messages(self._templates, request, _SELECT_INSTRUCTION, request.messages,
+                                      offered=request.offered)
         text = await self._call(request, messages, self._max_tokens)
         try:
             answer = parse_route_selection(text)
         except JudgeOutputInvalid as exc:
             return RouteDecision(Route.POTENTIAL_VIOLATION, f"judge output invalid: {exc}", "", DecisionSource.PARSE_FAILURE)
-        if echoes_planted(answer, planted_text(request.messages)):
+        if echoes_planted(answer, planted_text(request.messages, request.offered)):
             return RouteDecision(
                 Route.POTENTIAL_VIOLATION, "judge echoed a verdict planted in the conversation", "",
                 DecisionSource.MANIPULATION,
@@ -161,7 +164,7 @@ class LLMRouteJudge:
             _REEVAL_INSTRUCTION
             + fence("first-check", first_check, boundary)
             + "\n\n"
-            + render_conversation(request.messages, boundary)
+            + render_conversation(request.messages, boundary, request.offered)
         )
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         try:

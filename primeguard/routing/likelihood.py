@@ -52,16 +52,18 @@ class LikelihoodRouteJudge:
         # is ever shown to a client, so the boundary stays as unguessable as before.
         self._boundary = new_boundary()
 
-    def _messages(self, request: JudgeRequest, conversation: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def _messages(self, request: JudgeRequest, conversation: Sequence[Mapping[str, Any]],
+                  offered: str) -> list[dict[str, Any]]:
         instruction = "Judge the latest user turn of this conversation.\n\n"
-        return selection_messages(self._templates, request, instruction, conversation, self._boundary)
+        return selection_messages(self._templates, request, instruction, conversation, self._boundary, offered)
 
-    async def _score(self, request: JudgeRequest, conversation: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    async def _score(self, request: JudgeRequest, conversation: Sequence[Mapping[str, Any]],
+                     offered: str = "") -> dict[str, float]:
         scorer = cast(ChoiceScorer, request.target.upstream)
         try:
             async with asyncio.timeout(self._timeout_s):
                 return await scorer.score_choices(
-                    self._messages(request, conversation), _PREFIX, list(_CHOICES.values())
+                    self._messages(request, conversation, offered), _PREFIX, list(_CHOICES.values())
                 )
         except TimeoutError:
             raise JudgeUnavailable("timeout") from None
@@ -80,7 +82,7 @@ class LikelihoodRouteJudge:
 
     async def select(self, request: JudgeRequest) -> RouteDecision:
         prior = await self._prior(request)
-        scores = await self._score(request, request.messages)
+        scores = await self._score(request, request.messages, request.offered)
         calibrated = {route: scores[c] - prior.get(c, 0.0) for route, c in _CHOICES.items()}
         route = max(calibrated, key=lambda r: calibrated[r])
         check = "label likelihood: " + ", ".join(f"{r.value}={v:+.2f}" for r, v in calibrated.items())
