@@ -88,6 +88,8 @@ class RoutingSettings(_Frozen):
     judge_max_tokens: int = Field(default=256, gt=0, le=4096)
     reevaluation_max_tokens: int = Field(default=1024, gt=0, le=16384)
     judge_json_mode: bool = Field(default=True, description="ask the judge for response_format json_object")
+    judge_tools: bool = Field(
+        default=True, description="the judge reads the request's tools and answer schema (more judge tokens)")
     routes_dir: Path = Field(default=DEFAULT_ROUTES_DIR)
     guidelines_dir: Path = Field(default=DEFAULT_GUIDELINES_DIR)
 

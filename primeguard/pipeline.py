@@ -70,7 +70,8 @@ class Pipeline:
         target = self._registry.resolve(request.model)
         judge_target = self._registry.resolve(self._routing.judge_model) if self._routing.judge_model else target
         judge = self._judge_for(judge_target)
-        offered = offered_text(raw)  # tools and answer schema: instructions the judge reads too
+        # Tools and answer schema: instructions the judge reads too, unless turned off.
+        offered = offered_text(raw) if self._routing.judge_tools else ""
         judge_request = JudgeRequest(raw["messages"], policy.guidelines, judge_target, offered=offered)
         speculative = self._speculate(raw, request, policy, target) if self._routing.speculative else None
         route: Route | None = None
