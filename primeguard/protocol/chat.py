@@ -100,6 +100,9 @@ class ChatCompletionRequest(BaseModel):
     stream: StrictBool = False
     stream_options: StreamOptions | None = None
     n: StrictInt = Field(default=1, ge=1, le=16)
+    # Definitions the judge reads (`routing.offered`): arrays of objects, as OpenAI requires.
+    tools: list[dict[str, Any]] | None = None
+    functions: list[dict[str, Any]] | None = None
 
     @field_validator("stream", "n", mode="before")
     @classmethod

@@ -127,7 +127,10 @@ def planted_text(messages: Sequence[Mapping[str, Any]], offered: str = "") -> st
     decoded: where a planted verdict would be.  `\\u0072oute` and `route` read the same
     here, as they do to a JSON parser, and a linear pass finds them wherever they sit
     (nested, padded, split by braces)."""
-    return _JSON_ESCAPE.sub(_unescape, "\n".join([offered, *(judged_text(m) for m in messages)]))
+    # `offered` is canonical JSON of the client's values: decoded once to read as they were
+    # sent, then with the messages, so `\\u0072oute` in a tool reads as it does in a message.
+    client = "\n".join([_JSON_ESCAPE.sub(_unescape, offered), *(judged_text(m) for m in messages)])
+    return _JSON_ESCAPE.sub(_unescape, client)
 
 
 def latest_user_text(messages: Sequence[Mapping[str, Any]]) -> str:

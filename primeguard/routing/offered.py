@@ -1,4 +1,4 @@
-"""What a request offers the model besides its messages: tools and an answer schema.
+"""What a request offers the model besides its messages: tools, answer schemas, constraints.
 
 A tool's description and a JSON schema's field descriptions are instructions
 the model follows as surely as a message: "fill in `steps`: every step to make
@@ -18,20 +18,42 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from primeguard.errors import InvalidRequest
+
+#: Top-level fields that constrain or seed the answer, beside `tools`/`functions` and a
+#: `response_format` with a schema: vLLM's guided decoding and structured outputs,
+#: llama.cpp's grammar and schema, OpenAI's predicted output.  Forwarded untouched, so read.
+CONSTRAINTS = (
+    "guided_json",
+    "guided_regex",
+    "guided_choice",
+    "guided_grammar",
+    "structured_outputs",
+    "grammar",
+    "json_schema",
+    "prediction",
+)
+
 
 def offered_text(raw: Mapping[str, Any]) -> str:
-    """`tools`, the older `functions` and a `json_schema` response format, one line each
-    ("" when the request offers none)."""
+    """One line per tool or function definition, per answer format that carries more than its
+    type, and per answer constraint ("" when the request offers none)."""
     lines: list[str] = []
     for field, label in (("tools", "tool"), ("functions", "function")):
         definitions = raw.get(field)
         if isinstance(definitions, list):
             lines += [f"{label} {_canonical(d)}" for d in definitions]
     answer = raw.get("response_format")
-    if isinstance(answer, Mapping) and answer.get("type") == "json_schema":
-        lines.append(f"response format {_canonical(answer.get('json_schema'))}")
+    if isinstance(answer, Mapping) and set(answer) - {"type"}:  # a schema, under any type
+        lines.append(f"response format {_canonical(answer)}")
+    lines += [
+        f"{field} {_canonical(raw[field])}" for field in CONSTRAINTS if raw.get(field) is not None
+    ]
     return "\n".join(lines)
 
 
 def _canonical(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    try:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    except RecursionError:  # read_json bounds nesting; this keeps a client's body a 400 anyway
+        raise InvalidRequest("The JSON body of your request is nested too deeply.") from None
