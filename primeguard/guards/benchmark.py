@@ -67,9 +67,9 @@ def benchmark_guard(
         )
         vote = bank
         if bank is not None and backend == "onnx":  # the vote's search as the guard runs it
-            from primeguard.guards.nearest import onnx_nearest
+            from primeguard.guards.nearest import fastest_nearest
 
-            vote = bank.searched_by(onnx_nearest(bank.vectors, bank.k, encoder.threads))
+            vote = bank.searched_by(fastest_nearest(bank.vectors, bank.k, encoder.threads))
         cells = [(kind, bs) for kind in kinds for bs in batch_sizes]
         rates: dict[tuple[str, int], list[float]] = {cell: [] for cell in cells}
         tokens = {kind: len(encoder.token_ids(_texts(kind, 1))[0]) for kind in kinds}

@@ -90,6 +90,11 @@ class Precedents:
         `embeddings` may be the encoder's whole features: only the sentence embedding
         (the first D columns) is compared."""
         near, idx = self._nearest(embeddings[:, : self.vectors.shape[1]])
+        if idx.shape[1:] != (self.k,) or (idx.size and int(idx.max()) >= len(self.vectors)):
+            raise ValueError(
+                "precedents: the search was built for another bank"
+            )  # a stale `search`
+        near = near.astype(np.float64)  # the vote in float64, as the heads' blend expects
         # Subtract each row's best similarity first: exp() then never overflows.
         w = self.weight[idx] * np.exp((near - near.max(1, keepdims=True)) / self.temperature)
         labels = self.labels[idx]  # [m, k, heads]

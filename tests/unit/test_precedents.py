@@ -77,6 +77,14 @@ def test_onnx_search_finds_the_same_neighbours_and_votes() -> None:
     assert np.allclose(fast.votes(queries[:1]), bank.votes(queries[:1]), atol=1e-5, equal_nan=True)
     assert fast.votes(queries[:0]).shape == (0, 4)
     assert fast == bank and fast.digest() == bank.digest()  # the search is not part of the bank
+    assert fast.votes(queries).dtype == bank.votes(queries).dtype == np.float64
+    # a search built for another bank (a `replace` that kept it) fails loudly, never silently
+    import dataclasses
+
+    with pytest.raises(ValueError, match="another bank"):
+        dataclasses.replace(fast, k=10).votes(queries)
+    with pytest.raises(ValueError, match="another bank"):
+        dataclasses.replace(fast, vectors=vectors[:100], labels=labels[:100], weight=bank.weight[:100]).votes(queries)
 
 
 def test_a_search_onnxruntime_cannot_build_falls_back_to_numpy(
