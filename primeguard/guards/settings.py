@@ -26,22 +26,25 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 
 from primeguard.errors import config_error
-from primeguard.guards.definitions import (
+from primeguard.guards.cascade_config import check_cascade
+from primeguard.guards.definition_base import (
     DEFAULT_THRESHOLDS,
     BreakerSettings,
+    FailMode,
+    FrozenModel,
+    ThresholdPair,
+    category_verdicts,
+    verdict_from_scores,
+)
+from primeguard.guards.definitions import (
     CascadeDefinition,
     ChatDefinition,
     ChatFormat,
-    FailMode,
-    FrozenModel,
     GuardDefinition,
     InProcessDefinition,
     JudgeDefinition,
+    PiiDefinition,
     TEIDefinition,
-    ThresholdPair,
-    category_verdicts,
-    check_cascade,
-    verdict_from_scores,
 )
 from primeguard.guards.thresholds import Threshold, Tolerance
 from primeguard.streaming.events import HoldBackRelease, StreamMode
@@ -58,6 +61,7 @@ __all__ = [
     "GuardSettings",
     "InProcessDefinition",
     "JudgeDefinition",
+    "PiiDefinition",
     "StreamSettings",
     "TEIDefinition",
     "ThresholdPair",

@@ -1,0 +1,150 @@
+"""`kind: pii`: personal data in a text, found by Microsoft Presidio's recognizers.
+
+The MiniLM heads' `privacy` category judges intent ("find this woman's home
+address"); it cannot see that an answer *contains* a card number.  Presidio's
+pattern recognizers can: checksums (Luhn for cards, IBAN, NHS numbers), formats
+and context words, each with a score in [0, 1].  This guard runs them; each
+configured entity found with at least `min_score` gives the verdict the
+definition maps it to (`PII_VERDICTS` by default: a card or passport number
+unsafe, an e-mail address or phone number controversial), under `privacy`:
+
+    pii: {kind: pii}        # on output: a reply that leaks a card number is cut
+    guards: {output: [minilm, pii]}
+    cards: {kind: pii, entities: {CREDIT_CARD: unsafe, IBAN_CODE: unsafe}}
+
+Only the pattern recognizers run: Presidio's named-entity ones (PERSON,
+LOCATION) need a spaCy model that would be downloaded, and names are no leak on
+their own.  spaCy runs as a blank English pipeline (a tokenizer, no weights).
+The public-suffix list for e-mail addresses is the snapshot inside tldextract,
+never fetched.  Nothing of the text is logged: results carry a score, not the
+entity's text.  Install with ``pip install 'primeguard[pii]'``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import anyio
+
+from primeguard.errors import ConfigError
+from primeguard.guards.definitions import PiiDefinition
+from primeguard.guards.protocol import GuardUnavailable
+from primeguard.verdicts import (
+    VERDICT_SCORES,
+    Category,
+    GuardResult,
+    GuardText,
+    Verdict,
+    worst_verdict,
+)
+
+_LANGUAGE = "en"
+
+
+class PiiGuard:
+    """`Guard` over Presidio's pattern recognizers; the analyzer loads on first use (~1 s)."""
+
+    def __init__(self, name: str, definition: PiiDefinition) -> None:
+        if importlib.util.find_spec("presidio_analyzer") is None:
+            raise ConfigError(
+                f"guards.definitions.{name}: kind pii needs Presidio: pip install 'primeguard[pii]'"
+            )
+        self._name = name
+        self._definition = definition
+        self._version = definition.default_version(name)
+        self._analyzer: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
+        if not texts:
+            return []
+        try:
+            verdicts = await anyio.to_thread.run_sync(self.verdicts, [t.text for t in texts])
+        except Exception as exc:
+            raise GuardUnavailable(f"pii guard failed: {type(exc).__name__}") from exc
+        return [self._result(verdict) for verdict in verdicts]
+
+    def verdicts(self, texts: Sequence[str]) -> list[Verdict]:
+        """Blocking: each text's worst verdict over the entities found in it."""
+        analyzer = self.analyzer()
+        wanted = self._definition.entities
+        verdicts = []
+        for text in texts:
+            found = analyzer.analyze(
+                text=text,
+                language=_LANGUAGE,
+                entities=list(wanted),
+                score_threshold=self._definition.min_score,
+            )
+            verdicts.append(worst_verdict([Verdict.SAFE, *(wanted[r.entity_type] for r in found)]))
+        return verdicts
+
+    def analyzer(self) -> Any:
+        with self._lock:
+            if self._analyzer is None:
+                self._analyzer = load_analyzer(list(self._definition.entities))
+            return self._analyzer
+
+    def _result(self, verdict: Verdict) -> GuardResult:
+        return GuardResult(
+            verdict=verdict,
+            guard=self._name,
+            version=self._version,
+            scores={Category.PRIVACY: VERDICT_SCORES[verdict]},
+            by_category={Category.PRIVACY: verdict},
+            uncategorised=Verdict.SAFE,  # it judges nothing apart from personal data
+        )
+
+    async def close(self) -> None:
+        return None
+
+
+def load_analyzer(entities: Sequence[str]) -> Any:
+    """Presidio's analyzer on a blank spaCy pipeline, with its predefined recognizers.
+
+    Raises ValueError naming any entity those recognizers cannot find, and
+    ImportError (with the extra to install) without Presidio."""
+    # tldextract reads this when presidio imports it: no download of the suffix list.
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    try:
+        import spacy
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import SpacyNlpEngine
+    except ImportError as exc:
+        raise ImportError(
+            f"kind: pii needs Presidio: pip install 'primeguard[pii]' ({exc})"
+        ) from None
+
+    class BlankEnglish(SpacyNlpEngine):
+        """spaCy's tokenizer alone: no model to download, no named entities."""
+
+        def load(self) -> None:
+            self.nlp: Any = {_LANGUAGE: spacy.blank(_LANGUAGE)}
+
+    engine = BlankEnglish(models=[{"lang_code": _LANGUAGE, "model_name": "blank"}])
+    engine.load()
+    registry = RecognizerRegistry(supported_languages=[_LANGUAGE])
+    registry.load_predefined_recognizers(nlp_engine=engine, languages=[_LANGUAGE])
+    analyzer = AnalyzerEngine(nlp_engine=engine, registry=registry, supported_languages=[_LANGUAGE])
+    known = {
+        entity
+        for recognizer in registry.recognizers
+        if type(recognizer).__name__ != "SpacyRecognizer"  # needs the model we do not load
+        for entity in recognizer.supported_entities
+    }
+    unknown = sorted(set(entities) - known)
+    if unknown:
+        raise ValueError(f"entities {unknown} have no recognizer here; known: {sorted(known)}")
+    return analyzer

@@ -1,0 +1,115 @@
+"""`kind: pii`: personal data found by Presidio's pattern recognizers, on input, output and
+`/v1/moderations`, without any model download."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import httpx
+import openai
+import pytest
+
+from primeguard.errors import ConfigError
+from primeguard.verdicts import Category, GuardText, TextRole, Verdict
+from tests.api.conftest import proxy_config, start_proxy
+from tests.fakes.upstream import FakeUpstream, ServerThread
+
+pytest.importorskip("presidio_analyzer")
+
+from primeguard.guards.definitions import PiiDefinition
+from primeguard.guards.pii import PiiGuard
+from primeguard.guards.settings import parse_guards
+
+CARD = "Sure: the card on file is 4111 1111 1111 1111, expiry 09/28."  # a Luhn-valid test number
+EMAIL = "Write to jane.doe@example.com for the invoice."
+IP = "The server answers at 10.20.30.40 on port 22."
+BENIGN = "How do I kill a Python process that is stuck, and what is an IP address anyway?"
+
+
+@pytest.fixture(scope="module")
+def guard() -> PiiGuard:
+    return PiiGuard("pii", PiiDefinition(kind="pii"))
+
+
+def test_each_entity_found_gives_its_verdict(guard: PiiGuard) -> None:
+    card, email, ip, benign = guard.verdicts([CARD, EMAIL, IP, BENIGN])
+    assert card is Verdict.UNSAFE  # a checksum-verified card number
+    assert email is ip is Verdict.CONTROVERSIAL  # contact details: strict tenants block them
+    assert benign is Verdict.SAFE
+    assert guard.verdicts([f"{EMAIL} {CARD}"]) == [Verdict.UNSAFE]  # the worst one found
+    assert guard.verdicts(["card 4111 1111 1111 1112"]) == [Verdict.SAFE]  # fails the Luhn check
+    # the public-suffix list was never fetched: tldextract was told to use its snapshot
+    assert os.environ.get("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS") == ""
+
+
+@pytest.mark.anyio
+async def test_results_carry_the_privacy_category(guard: PiiGuard) -> None:
+    texts = [GuardText(t, TextRole.OUTPUT) for t in (CARD, IP, BENIGN)]
+    card, ip, benign = await guard.check(texts)
+    assert (card.verdict, ip.verdict, benign.verdict) == (Verdict.UNSAFE, Verdict.CONTROVERSIAL, Verdict.SAFE)
+    assert card.by_category == {Category.PRIVACY: Verdict.UNSAFE} and card.scores[Category.PRIVACY] == 1.0
+    assert ip.scores[Category.PRIVACY] == 0.5 and benign.scores[Category.PRIVACY] == 0.0
+    assert benign.uncategorised is Verdict.SAFE and card.guard == "pii"
+
+
+def test_entities_are_checked_when_the_config_loads() -> None:
+    with pytest.raises(ConfigError, match="PERSON"):  # needs a spaCy model we never load
+        parse_guards({"definitions": {"pii": {"kind": "pii", "entities": {"PERSON": "unsafe"}}}, "output": ["pii"]})
+    only_cards = PiiGuard("cards", PiiDefinition(kind="pii", entities={"CREDIT_CARD": "unsafe"}))  # type: ignore[dict-item]
+    assert only_cards.verdicts([EMAIL, CARD]) == [Verdict.SAFE, Verdict.UNSAFE]  # e-mail not asked for
+    # the version follows the definition: other entities, another cache key
+    assert only_cards.version != PiiGuard("cards", PiiDefinition(kind="pii")).version
+    strict = PiiDefinition(kind="pii", entities={"EMAIL_ADDRESS": "unsafe"})  # type: ignore[dict-item]
+    assert PiiGuard("mail", strict).verdicts([EMAIL]) == [Verdict.UNSAFE]
+
+
+@pytest.fixture(scope="module")
+def pii_proxy(fake: FakeUpstream) -> Iterator[ServerThread]:
+    config = proxy_config(fake, guards={"definitions": {"pii": {"kind": "pii"}},
+                                        "input": ["pii"], "output": ["pii"]})
+    with start_proxy(config) as proxy:
+        yield proxy
+
+
+def _client(proxy: ServerThread) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{proxy.url}/v1", api_key="x", max_retries=0)
+
+
+def test_a_reply_that_leaks_a_card_number_is_replaced(pii_proxy: ServerThread, fake: FakeUpstream) -> None:
+    fake.script.answer_text = CARD
+    completion = _client(pii_proxy).chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "What card do you have for me?"}])
+    assert completion.choices[0].finish_reason == "content_filter"
+    assert "4111" not in (completion.choices[0].message.content or "")
+
+
+def test_a_streamed_leak_is_cut_before_the_number(pii_proxy: ServerThread, fake: FakeUpstream) -> None:
+    fake.script.answer_text = "Here you go. " * 6 + CARD + " Anything else?" * 6
+    chunks = list(_client(pii_proxy).chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "Card?"}], stream=True))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert chunks[-1].choices[0].finish_reason == "content_filter"
+    assert "4111 1111 1111 1111" not in text  # hold_back (the default) leaks nothing
+
+
+def test_personal_data_in_the_input_is_refused(pii_proxy: ServerThread, fake: FakeUpstream) -> None:
+    raw = _client(pii_proxy).chat.completions.with_raw_response.create(
+        model="fake-gpt", messages=[{"role": "user", "content": f"Is this valid? {CARD}"}])
+    assert raw.headers["x-primeguard-route"] == "direct_violation"
+    assert not fake.of_kind("answer")
+
+
+def test_moderations_flag_personal_data(pii_proxy: ServerThread) -> None:
+    answer = httpx.post(f"{pii_proxy.url}/v1/moderations", json={"input": [CARD, BENIGN]}).json()
+    assert [r["flagged"] for r in answer["results"]] == [True, False]
+
+
+def test_without_presidio_the_config_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "presidio_analyzer" else real(name, *a))
+    with pytest.raises(ConfigError, match=r"primeguard\[pii\]"):
+        PiiGuard("pii", PiiDefinition(kind="pii"))
