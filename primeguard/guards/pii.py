@@ -53,19 +53,11 @@ class PiiGuard:
             raise ConfigError(
                 f"guards.definitions.{name}: kind pii needs Presidio: pip install 'primeguard[pii]'"
             )
-        self._name = name
+        self.name = name
+        self.version = definition.default_version(name)
         self._definition = definition
-        self._version = definition.default_version(name)
         self._analyzer: Any = None
         self._lock = threading.Lock()
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def version(self) -> str:
-        return self._version
 
     async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
         if not texts:
@@ -100,8 +92,8 @@ class PiiGuard:
     def _result(self, verdict: Verdict) -> GuardResult:
         return GuardResult(
             verdict=verdict,
-            guard=self._name,
-            version=self._version,
+            guard=self.name,
+            version=self.version,
             scores={Category.PRIVACY: VERDICT_SCORES[verdict]},
             by_category={Category.PRIVACY: verdict},
             uncategorised=Verdict.SAFE,  # it judges nothing apart from personal data
