@@ -113,3 +113,38 @@ def test_without_presidio_the_config_says_what_to_install(monkeypatch: pytest.Mo
                         lambda name, *a: None if name == "presidio_analyzer" else real(name, *a))
     with pytest.raises(ConfigError, match=r"primeguard\[pii\]"):
         PiiGuard("pii", PiiDefinition(kind="pii"))
+
+
+def test_long_texts_are_scanned_in_slices_that_never_split_an_entity(
+        guard: PiiGuard, monkeypatch: pytest.MonkeyPatch) -> None:
+    from primeguard.guards import pii
+
+    prose = "The weather was mild and the meeting ran long. " * 400  # ~19,000 characters
+    number = "4111 1111 1111 1111"
+    assert guard.verdicts([prose + number]) == [Verdict.UNSAFE]  # far past the first slice
+
+    def across_the_first_slice_end(cut: int) -> str:
+        at = pii.SLICE_CHARS - cut
+        return "x " * (at // 2) + " " * (at % 2) + number + " tail"
+
+    for cut in range(1, len(number)):
+        assert across_the_first_slice_end(cut).index(number) == pii.SLICE_CHARS - cut
+        assert guard.verdicts([across_the_first_slice_end(cut)]) == [Verdict.UNSAFE], cut
+    monkeypatch.setattr(pii, "OVERLAP_CHARS", 0)  # the control: without the overlap it is missed
+    assert guard.verdicts([across_the_first_slice_end(9)]) != [Verdict.UNSAFE]
+
+
+@pytest.mark.anyio
+async def test_a_scan_past_its_timeout_fails_the_check_and_stops() -> None:
+    """A request-borne page of digits costs the phone matcher ~40 us a character: the scan
+    stops at the deadline instead of holding a worker thread long after the check failed."""
+    import time
+
+    from primeguard.guards.protocol import GuardUnavailable
+
+    quick = PiiGuard("pii", PiiDefinition(kind="pii", timeout_s=0.3))
+    quick.analyzer()  # loaded beforehand, as start-up does
+    started = time.monotonic()
+    with pytest.raises(GuardUnavailable, match="TimeoutError"):
+        await quick.check([GuardText("1234 " * 60_000, TextRole.INPUT)])  # ~12 s unbounded
+    assert time.monotonic() - started < 2.0
