@@ -26,6 +26,7 @@ import importlib.util
 import os
 import threading
 import time
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -83,7 +84,7 @@ class PiiGuard:
         digits would keep a core busy for a minute after its check had failed."""
         analyzer = self.analyzer()  # loading (seconds, once) is not part of the budget
         deadline = time.monotonic() + self._definition.timeout_s
-        return [self._verdict(analyzer, text, deadline) for text in texts]
+        return [self._verdict(analyzer, readable(text), deadline) for text in texts]
 
     def _verdict(self, analyzer: Any, text: str, deadline: float) -> Verdict:
         wanted = self._definition.entities
@@ -120,6 +121,26 @@ class PiiGuard:
 
     async def close(self) -> None:
         return None
+
+
+# Invisible characters a writer can put between the digits of a number (a model asked to,
+# or told by a prompt injection): the recognizers' patterns would no longer match.
+_INVISIBLE = dict.fromkeys(
+    map(
+        ord,
+        "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e"
+        "\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066"
+        "\u2067\u2068\u2069\u3164\ufeff\uffa0",
+    ),
+    None,
+)
+
+
+def readable(text: str) -> str:
+    """`text` as the recognizers should read it: compatibility forms folded (full-width
+    digits, ligatures: NFKC) and invisible characters removed.  Only the verdict is used,
+    so the changed offsets do not matter."""
+    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
 
 
 def load_analyzer(entities: Sequence[str]) -> Any:

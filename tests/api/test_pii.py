@@ -148,3 +148,17 @@ async def test_a_scan_past_its_timeout_fails_the_check_and_stops() -> None:
     with pytest.raises(GuardUnavailable, match="TimeoutError"):
         await quick.check([GuardText("1234 " * 60_000, TextRole.INPUT)])  # ~12 s unbounded
     assert time.monotonic() - started < 2.0
+
+
+def test_invisible_characters_and_full_width_digits_do_not_hide_a_number(guard: PiiGuard) -> None:
+    number = "4111 1111 1111 1111"
+    hidden = {
+        "zero-width space": "\u200b".join(number),
+        "zero-width joiner": "\u200d".join(number),
+        "word joiner": "\u2060".join(number),
+        "soft hyphen": "\u00ad".join(number),
+        "byte-order mark": "\ufeff".join(number),
+        "full width": "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in number),
+    }
+    for how, text in hidden.items():
+        assert guard.verdicts([f"the card is {text}"]) == [Verdict.UNSAFE], how
