@@ -194,27 +194,25 @@ class CascadeDefinition(_GuardBase):
 
 #: What `kind: pii` looks for unless told, and what finding it means: data that pays or
 #: identifies a person officially is unsafe; contact details, common in benign answers
-#: ("write to support@..."), are controversial (strict tenants block them too).
+#: ("write to support@..."), are controversial (strict tenants block them too).  Left out:
+#: IP_ADDRESS (every 127.0.0.1 and version number "1.2.3.4" in a coding answer) and the US
+#: passport, bank account and driver's licence numbers, whose recognizers need context
+#: words a blank spaCy pipeline does not give them (they score 0.05-0.3 at most).
 PII_VERDICTS: Mapping[str, Verdict] = {
     **dict.fromkeys(
-        (
-            "CREDIT_CARD",
-            "CRYPTO",
-            "IBAN_CODE",
-            "MEDICAL_LICENSE",
-            "UK_NHS",
-            "US_BANK_NUMBER",
-            "US_DRIVER_LICENSE",
-            "US_ITIN",
-            "US_PASSPORT",
-            "US_SSN",
-        ),
+        ("CREDIT_CARD", "CRYPTO", "IBAN_CODE", "MEDICAL_LICENSE", "UK_NHS", "US_ITIN", "US_SSN"),
         Verdict.UNSAFE,
     ),
-    **dict.fromkeys(("EMAIL_ADDRESS", "IP_ADDRESS", "PHONE_NUMBER"), Verdict.CONTROVERSIAL),
+    **dict.fromkeys(("EMAIL_ADDRESS", "PHONE_NUMBER"), Verdict.CONTROVERSIAL),
 }
 #: Presidio's pattern recognizers (the named-entity ones need a spaCy model we do not load).
-PII_RECOGNIZED = frozenset({*PII_VERDICTS, "DATE_TIME", "MAC_ADDRESS", "URL", "UUID"})
+PII_RECOGNIZED = frozenset(
+    {
+        *PII_VERDICTS,
+        *("DATE_TIME", "IP_ADDRESS", "MAC_ADDRESS", "URL", "UUID"),
+        *("US_BANK_NUMBER", "US_DRIVER_LICENSE", "US_PASSPORT"),
+    }
+)
 
 
 class PiiDefinition(_GuardBase):

@@ -23,7 +23,9 @@ entity's text.  Install with ``pip install 'primeguard[pii]'``.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
+import re
 import threading
 import time
 import unicodedata
@@ -98,7 +100,9 @@ class PiiGuard:
                 entities=list(wanted),
                 score_threshold=self._definition.min_score,
             )
-            worst = worst_verdict([worst, *(wanted[r.entity_type] for r in found)])
+            part = text[start : start + SLICE_CHARS]
+            kept = [r for r in found if not _test_card(r.entity_type, part[r.start : r.end])]
+            worst = worst_verdict([worst, *(wanted[r.entity_type] for r in kept)])
             if worst is Verdict.UNSAFE:
                 break
         return worst
@@ -123,24 +127,68 @@ class PiiGuard:
         return None
 
 
-# Invisible characters a writer can put between the digits of a number (a model asked to,
-# or told by a prompt injection): the recognizers' patterns would no longer match.
-_INVISIBLE = dict.fromkeys(
-    map(
-        ord,
-        "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e"
-        "\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066"
-        "\u2067\u2068\u2069\u3164\ufeff\uffa0",
-    ),
-    None,
+#: Card numbers the card networks and payment processors publish for testing (Stripe,
+#: Adyen, Braintree docs): an answer about integrating payments quotes them, and they pay
+#: for nothing.
+TEST_CARDS = frozenset(
+    {
+        "4111111111111111",
+        "4242424242424242",
+        "4012888888881881",
+        "4000056655665556",
+        "4222222222222",
+        "5555555555554444",
+        "5105105105105100",
+        "2223003122003222",
+        "5200828282828210",
+        "378282246310005",
+        "371449635398431",
+        "378734493671000",
+        "6011111111111117",
+        "6011000990139424",
+        "30569309025904",
+        "38520000023237",
+        "3530111333300000",
+        "3566002020360505",
+        "6200000000000005",
+    }
 )
 
 
+def _test_card(entity: str, found: str) -> bool:
+    return entity == "CREDIT_CARD" and re.sub(r"\D", "", found) in TEST_CARDS
+
+
+_DROPPED = frozenset({"Cf", "Mn", "Me", "Cs", "Co", "Cn"})  # format, combining, unassigned
+_KEPT_CONTROLS = frozenset("\t\n\r")
+_DIGIT_GAPS = re.compile(r"(?<=\d)[ \t]*-[ \t-]*(?=\d)|(?<=\d)\s+(?=\d)")
+
+
 def readable(text: str) -> str:
-    """`text` as the recognizers should read it: compatibility forms folded (full-width
-    digits, ligatures: NFKC) and invisible characters removed.  Only the verdict is used,
-    so the changed offsets do not matter."""
-    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    """`text` as the recognizers should read it, whatever a writer did to hide a number.
+
+    A model can be asked (or told by an injection) to write a card number with
+    zero-width joiners, variation selectors or keycaps between its digits, in
+    full-width or Arabic-Indic digits, or split by tabs, line breaks and en dashes;
+    the recognizers' patterns match none of that.  So: compatibility forms
+    decomposed (NFKD), every invisible or combining character dropped, controls
+    other than tab and newline dropped, any decimal digit made ASCII, dashes made
+    "-", separators a space, and the gaps between digits reduced to one character.
+    Only the verdict is used, so the changed offsets do not matter."""
+    out = []
+    for char in unicodedata.normalize("NFKD", text):
+        category = unicodedata.category(char)
+        if category in _DROPPED or (category == "Cc" and char not in _KEPT_CONTROLS):
+            continue
+        if category == "Nd":
+            out.append(str(unicodedata.decimal(char)))
+        elif category == "Pd":
+            out.append("-")
+        elif category[0] == "Z":
+            out.append(" ")
+        else:
+            out.append(char)
+    return _DIGIT_GAPS.sub(lambda m: "-" if "-" in m.group() else " ", "".join(out))
 
 
 def load_analyzer(entities: Sequence[str]) -> Any:
@@ -152,12 +200,18 @@ def load_analyzer(entities: Sequence[str]) -> Any:
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
     try:
         import spacy
+        import tldextract.tldextract as suffixes
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
         from presidio_analyzer.nlp_engine import SpacyNlpEngine
     except ImportError as exc:
         raise ImportError(
             f"kind: pii needs Presidio: pip install 'primeguard[pii]' ({exc})"
         ) from None
+    if suffixes.TLD_EXTRACTOR.suffix_list_urls:  # imported before the variable was set
+        suffixes.TLD_EXTRACTOR = suffixes.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    # Presidio logs matched text (a failed IBAN check logs the candidate, context words at
+    # DEBUG); prompts never go to logs here.
+    logging.getLogger("presidio-analyzer").setLevel(logging.CRITICAL)
 
     class BlankEnglish(SpacyNlpEngine):
         """spaCy's tokenizer alone: no model to download, no named entities."""

@@ -28,7 +28,12 @@ from primeguard.guards.judge_guard import JudgeGuard
 from primeguard.guards.policy import PolicyGuard
 from primeguard.guards.protocol import Guard
 from primeguard.guards.served import build_guards
-from primeguard.guards.settings import GuardSettings, InProcessDefinition, parse_guards
+from primeguard.guards.settings import (
+    GuardSettings,
+    InProcessDefinition,
+    PiiDefinition,
+    parse_guards,
+)
 from primeguard.guards.thresholds import Threshold
 from primeguard.guards.traced import TracedGuard
 from primeguard.output_guard import OutputGuard
@@ -43,6 +48,7 @@ from primeguard.routing.templates import (
     load_route_templates,
 )
 from primeguard.server.judge_guards import check_judge_guards, judge_guard_factory
+from primeguard.streaming.events import HoldBackRelease, StreamMode
 from primeguard.telemetry.bundle import Telemetry
 from primeguard.telemetry.settings import parse_telemetry_settings
 from primeguard.telemetry.tracing import inject_headers
@@ -179,6 +185,7 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
     telemetry = telemetry or Telemetry()
     guard_client = make_guard_client()
     used = _check_tenant_guards(settings, guard_settings, "<config>")
+    _warn_partial_release(guard_settings)
     check_judge_guards(settings, guard_settings, list(guidelines), "<config>")
     judges = JudgeFactoryImpl(settings, templates)
     guards: dict[str, Guard] = dict(build_guards(
@@ -206,6 +213,18 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
                   guard_client)
     proxy._warmups.append(asyncio.create_task(_warm_up(proxy, judges)))
     return proxy
+
+
+def _warn_partial_release(guards: GuardSettings) -> None:
+    """A pattern guard sees a number only once it is whole: any mode that releases text
+    before every window over it passed lets the start of it out first."""
+    stream = guards.stream
+    if stream.mode is StreamMode.HOLD_BACK and stream.release is HoldBackRelease.EVERY_WINDOW:
+        return
+    if any(isinstance(d, PiiDefinition) for d in guards.definitions.values()):
+        log.warning("guards.stream: %s/%s releases text before a pii guard can see a whole "
+                    "number; use hold_back with release every_window", stream.mode.value,
+                    stream.release.value)
 
 
 def _cache_events(telemetry: Telemetry, backend: str) -> Callable[[str], None]:

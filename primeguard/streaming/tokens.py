@@ -13,9 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+#: Characters that show nothing: controls, format characters (zero-width spaces and
+#: joiners, bidi marks, tags), combining marks (accents, variation selectors, keycaps).
+#: They are no tokens: counted, a writer could pad a number with them until it no longer
+#: fits one guard window, and no window would see it whole.
+INVISIBLE = (
+    "\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u0300-\u036f\u061c\u180b-\u180f\u1ab0-\u1aff"
+    "\u1dc0-\u1dff\u200b-\u200f\u202a-\u202e\u2060-\u206f\u20d0-\u20ff\ufe00-\ufe0f"
+    "\ufe20-\ufe2f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f\U000e0100-\U000e01ef"
+)
 #: Word pieces capped at 16 characters keep the carried-over tail short, so a
 #: long run without spaces (base64, say) cannot make feeding quadratic.
-APPROX_TOKEN = re.compile(r"\w{1,16}|[^\w\s]")
+APPROX_TOKEN = re.compile(rf"\w{{1,16}}|[^\w\s{INVISIBLE}]")
 
 TokenizerLen = Callable[[str], int]
 

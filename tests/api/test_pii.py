@@ -21,7 +21,8 @@ from primeguard.guards.definitions import PiiDefinition
 from primeguard.guards.pii import PiiGuard
 from primeguard.guards.settings import parse_guards
 
-CARD = "Sure: the card on file is 4111 1111 1111 1111, expiry 09/28."  # a Luhn-valid test number
+NUMBER = "4539 1488 0343 6467"  # Luhn-valid, and not one of the published test numbers
+CARD = f"Sure: the card on file is {NUMBER}, expiry 09/28."
 EMAIL = "Write to jane.doe@example.com for the invoice."
 IP = "The server answers at 10.20.30.40 on port 22."
 BENIGN = "How do I kill a Python process that is stuck, and what is an IP address anyway?"
@@ -35,17 +36,20 @@ def guard() -> PiiGuard:
 def test_each_entity_found_gives_its_verdict(guard: PiiGuard) -> None:
     card, email, ip, benign = guard.verdicts([CARD, EMAIL, IP, BENIGN])
     assert card is Verdict.UNSAFE  # a checksum-verified card number
-    assert email is ip is Verdict.CONTROVERSIAL  # contact details: strict tenants block them
-    assert benign is Verdict.SAFE
+    assert email is Verdict.CONTROVERSIAL  # contact details: strict tenants block them
+    assert ip is benign is Verdict.SAFE  # IP addresses are not looked for unless asked
     assert guard.verdicts([f"{EMAIL} {CARD}"]) == [Verdict.UNSAFE]  # the worst one found
-    assert guard.verdicts(["card 4111 1111 1111 1112"]) == [Verdict.SAFE]  # fails the Luhn check
+    assert guard.verdicts(["card 4539 1488 0343 6468"]) == [Verdict.SAFE]  # fails the Luhn check
+    # the numbers payment processors publish for testing pay for nothing: a coding answer may
+    # quote them
+    assert guard.verdicts(["Use 4242 4242 4242 4242 or 4111-1111-1111-1111 in test mode."]) == [Verdict.SAFE]
     # the public-suffix list was never fetched: tldextract was told to use its snapshot
     assert os.environ.get("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS") == ""
 
 
 @pytest.mark.anyio
 async def test_results_carry_the_privacy_category(guard: PiiGuard) -> None:
-    texts = [GuardText(t, TextRole.OUTPUT) for t in (CARD, IP, BENIGN)]
+    texts = [GuardText(t, TextRole.OUTPUT) for t in (CARD, EMAIL, BENIGN)]
     card, ip, benign = await guard.check(texts)
     assert (card.verdict, ip.verdict, benign.verdict) == (Verdict.UNSAFE, Verdict.CONTROVERSIAL, Verdict.SAFE)
     assert card.by_category == {Category.PRIVACY: Verdict.UNSAFE} and card.scores[Category.PRIVACY] == 1.0
@@ -81,7 +85,7 @@ def test_a_reply_that_leaks_a_card_number_is_replaced(pii_proxy: ServerThread, f
     completion = _client(pii_proxy).chat.completions.create(
         model="fake-gpt", messages=[{"role": "user", "content": "What card do you have for me?"}])
     assert completion.choices[0].finish_reason == "content_filter"
-    assert "4111" not in (completion.choices[0].message.content or "")
+    assert "4539" not in (completion.choices[0].message.content or "")
 
 
 def test_a_streamed_leak_is_cut_before_the_number(pii_proxy: ServerThread, fake: FakeUpstream) -> None:
@@ -90,7 +94,7 @@ def test_a_streamed_leak_is_cut_before_the_number(pii_proxy: ServerThread, fake:
         model="fake-gpt", messages=[{"role": "user", "content": "Card?"}], stream=True))
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert chunks[-1].choices[0].finish_reason == "content_filter"
-    assert "4111 1111 1111 1111" not in text  # hold_back (the default) leaks nothing
+    assert NUMBER not in text and "4539" not in text  # hold_back (the default) leaks nothing
 
 
 def test_personal_data_in_the_input_is_refused(pii_proxy: ServerThread, fake: FakeUpstream) -> None:
@@ -120,7 +124,7 @@ def test_long_texts_are_scanned_in_slices_that_never_split_an_entity(
     from primeguard.guards import pii
 
     prose = "The weather was mild and the meeting ran long. " * 400  # ~19,000 characters
-    number = "4111 1111 1111 1111"
+    number = NUMBER
     assert guard.verdicts([prose + number]) == [Verdict.UNSAFE]  # far past the first slice
 
     def across_the_first_slice_end(cut: int) -> str:
@@ -150,15 +154,61 @@ async def test_a_scan_past_its_timeout_fails_the_check_and_stops() -> None:
     assert time.monotonic() - started < 2.0
 
 
-def test_invisible_characters_and_full_width_digits_do_not_hide_a_number(guard: PiiGuard) -> None:
-    number = "4111 1111 1111 1111"
+def test_what_a_writer_can_do_to_a_number_does_not_hide_it(guard: PiiGuard) -> None:
+    groups = NUMBER.split()
+    digits = NUMBER.replace(" ", "")
     hidden = {
-        "zero-width space": "\u200b".join(number),
-        "zero-width joiner": "\u200d".join(number),
-        "word joiner": "\u2060".join(number),
-        "soft hyphen": "\u00ad".join(number),
-        "byte-order mark": "\ufeff".join(number),
-        "full width": "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in number),
+        "zero-width space": "\u200b".join(NUMBER),
+        "zero-width joiner": "\u200d".join(NUMBER),
+        "word joiner": "\u2060".join(NUMBER),
+        "soft hyphen": "\u00ad".join(NUMBER),
+        "byte-order mark": "\ufeff".join(NUMBER),
+        "variation selector": "\ufe0f".join(digits),
+        "keycaps": "".join(d + "\ufe0f\u20e3" for d in digits),
+        "tag characters": "\U000e0020".join(digits),
+        "combining accents": "\u0301".join(digits),
+        "NUL": "\x00".join(groups),
+        "full width": "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in NUMBER),
+        "Arabic-Indic digits": "".join(chr(0x0660 + int(c)) if c.isdigit() else c for c in NUMBER),
+        "Devanagari digits": "".join(chr(0x0966 + int(c)) if c.isdigit() else c for c in NUMBER),
+        "tabs": "\t\t".join(groups),
+        "line breaks": "\n".join(groups),
+        "en dashes": "\u2013".join(groups),
+        "spaced dashes": " - ".join(groups),
+        "line separator": "\u2028".join(groups),
     }
     for how, text in hidden.items():
         assert guard.verdicts([f"the card is {text}"]) == [Verdict.UNSAFE], how
+
+
+def test_a_streamed_number_padded_with_invisible_characters_is_still_cut(
+        pii_proxy: ServerThread, fake: FakeUpstream) -> None:
+    """Counted as tokens, the padding would stretch the number over more than one window."""
+    padded = "".join(c + "\u200b" * 6 for c in NUMBER)
+    fake.script.answer_text = "Here is the number you asked for: " + padded + " and that is all."
+    chunks = list(_client(pii_proxy).chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "Card?"}], stream=True))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert chunks[-1].choices[0].finish_reason == "content_filter"
+    assert "4539" not in text.replace("\u200b", "")
+
+
+def test_presidio_never_logs_what_it_read(guard: PiiGuard) -> None:
+    """A failed IBAN check logs the candidate text; context words are logged at DEBUG."""
+    import logging
+
+    guard.analyzer()
+    assert logging.getLogger("presidio-analyzer").getEffectiveLevel() == logging.CRITICAL
+
+
+def test_a_stream_mode_that_releases_early_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    """stream_first (or hold_back's first_window) sends a number's first digits before any
+    window holds it whole: the pattern cannot match what it has not seen."""
+    from primeguard.server.wiring import _warn_partial_release
+
+    definitions = {"definitions": {"pii": {"kind": "pii"}}, "output": ["pii"]}
+    with caplog.at_level("WARNING", logger="primeguard"):
+        _warn_partial_release(parse_guards(definitions))
+        assert "releases text before" not in caplog.text
+        _warn_partial_release(parse_guards({**definitions, "stream": {"mode": "stream_first"}}))
+        assert "stream_first" in caplog.text and "every_window" in caplog.text
