@@ -200,10 +200,11 @@ class CascadeDefinition(_GuardBase):
 #: words a blank spaCy pipeline does not give them (they score 0.05-0.3 at most).
 PII_VERDICTS: Mapping[str, Verdict] = {
     **dict.fromkeys(
-        ("CREDIT_CARD", "CRYPTO", "IBAN_CODE", "MEDICAL_LICENSE", "UK_NHS", "US_ITIN", "US_SSN"),
-        Verdict.UNSAFE,
+        ("CREDIT_CARD", "CRYPTO", "IBAN_CODE", "UK_NHS", "US_ITIN", "US_SSN"), Verdict.UNSAFE
     ),
-    **dict.fromkeys(("EMAIL_ADDRESS", "PHONE_NUMBER"), Verdict.CONTROVERSIAL),
+    # A DEA registration is a professional's, and its checksum pattern matches codes such as
+    # "ES0500000" in ordinary prompts (1 in 2,417 of ToxicChat's safe ones).
+    **dict.fromkeys(("EMAIL_ADDRESS", "MEDICAL_LICENSE", "PHONE_NUMBER"), Verdict.CONTROVERSIAL),
 }
 #: Presidio's pattern recognizers (the named-entity ones need a spaCy model we do not load).
 PII_RECOGNIZED = frozenset(
