@@ -162,6 +162,9 @@ def _test_card(entity: str, found: str) -> bool:
 _DROPPED = frozenset({"Cf", "Mn", "Me", "Cs", "Co", "Cn"})  # format, combining, unassigned
 _KEPT_CONTROLS = frozenset("\t\n\r")
 _DIGIT_GAPS = re.compile(r"(?<=\d)[ \t]*-[ \t-]*(?=\d)|(?<=\d)\s+(?=\d)")
+# Other marks between groups of four digits ("4539.1488.0343.6467"): read as spaces.  Not
+# between shorter groups: versions and IP addresses ("10.0.19041.1") stay as they are.
+_GROUP_MARKS = re.compile(r"(?<=\d\d\d\d)[./_|*:\u00b7\u2022](?=\d\d\d\d)")
 
 
 def readable(text: str) -> str:
@@ -169,11 +172,12 @@ def readable(text: str) -> str:
 
     A model can be asked (or told by an injection) to write a card number with
     zero-width joiners, variation selectors or keycaps between its digits, in
-    full-width or Arabic-Indic digits, or split by tabs, line breaks and en dashes;
-    the recognizers' patterns match none of that.  So: compatibility forms
+    full-width or Arabic-Indic digits, or split by tabs, line breaks, en dashes or
+    dots; the recognizers' patterns match none of that.  So: compatibility forms
     decomposed (NFKD), every invisible or combining character dropped, controls
     other than tab and newline dropped, any decimal digit made ASCII, dashes made
-    "-", separators a space, and the gaps between digits reduced to one character.
+    "-", separators a space, marks between groups of four digits a space, and the
+    gaps between digits reduced to one character.
     Only the verdict is used, so the changed offsets do not matter."""
     out = []
     for char in unicodedata.normalize("NFKD", text):
@@ -188,7 +192,8 @@ def readable(text: str) -> str:
             out.append(" ")
         else:
             out.append(char)
-    return _DIGIT_GAPS.sub(lambda m: "-" if "-" in m.group() else " ", "".join(out))
+    folded = _GROUP_MARKS.sub(" ", "".join(out))
+    return _DIGIT_GAPS.sub(lambda m: "-" if "-" in m.group() else " ", folded)
 
 
 def load_analyzer(entities: Sequence[str]) -> Any:

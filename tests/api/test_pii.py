@@ -176,9 +176,16 @@ def test_what_a_writer_can_do_to_a_number_does_not_hide_it(guard: PiiGuard) -> N
         "en dashes": "\u2013".join(groups),
         "spaced dashes": " - ".join(groups),
         "line separator": "\u2028".join(groups),
+        "dots": ".".join(groups),
+        "slashes": "/".join(groups),
+        "bullets": "\u2022".join(groups),
     }
     for how, text in hidden.items():
         assert guard.verdicts([f"the card is {text}"]) == [Verdict.UNSAFE], how
+    # what the folding must leave alone: versions, addresses, dates, prices
+    for benign in ("numpy 1.26.4 on Windows 10.0.19041.1", "at 192.168.1.20", "on 27.11.2026",
+                   "1,234,567.89 USD", "the build 2024.11.27.1530"):
+        assert guard.verdicts([benign]) == [Verdict.SAFE], benign
 
 
 def test_a_streamed_number_padded_with_invisible_characters_is_still_cut(
