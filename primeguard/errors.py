@@ -118,6 +118,14 @@ class NotConfigured(PrimeGuardError):
     code = "not_configured"
 
 
+class MaskingUnavailable(PrimeGuardError):
+    """Personal data was to be masked before the request went on, and could not be."""
+
+    status_code = 503
+    error_type = "server_error"
+    code = "masking_unavailable"
+
+
 class UpstreamError(PrimeGuardError):
     status_code = 502
     error_type = "upstream_error"

@@ -1,6 +1,7 @@
 """The request path, end to end.
 
-    authenticate ─▶ rate limit ─▶ tenant policy ─▶ decision (cache ─▶ input guards ∥ route selection)
+    authenticate ─▶ rate limit ─▶ tenant policy ─▶ [mask personal data]
+        ─▶ decision (cache ─▶ input guards ∥ route selection)
         ─▶ no risk:            upstream answer (guidelines + tip), streamed through the output guard
         ─▶ potential:          re-evaluation ─▶ final_response, or the refusal if it did not parse
         ─▶ direct violation:   refusal template, no LLM call
@@ -21,6 +22,7 @@ from primeguard.config import RoutingSettings
 from primeguard.decision import Decider, Decision
 from primeguard.decision_cache import DecisionStore
 from primeguard.judge_request import JudgeRequestView
+from primeguard.masking import mask_request
 from primeguard.output_guard import OutputGuard
 from primeguard.policy import Policy
 from primeguard.protocol.chat import ChatCompletionRequest, completion_body, text_chunks
@@ -67,6 +69,8 @@ class Pipeline:
     async def chat(self, raw: dict[str, Any], request: ChatCompletionRequest, policy: Policy) -> ChatResult:
         """One chat request through the whole flow.  Upstream calls carry the current trace
         context themselves (`inject_headers`), so nothing here threads headers through."""
+        if policy.maskers:  # before anything reads the request, the cache key included
+            raw = await mask_request(raw, policy.maskers)
         target = self._registry.resolve(request.model)
         judge_target = self._registry.resolve(self._routing.judge_model) if self._routing.judge_model else target
         judge = self._judge_for(judge_target)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from primeguard.config import Settings, TenantSettings
 from primeguard.errors import AdminDisabled, AuthenticationFailed, ConfigError
-from primeguard.guards.protocol import Guard
+from primeguard.guards.protocol import Guard, Masker
 from primeguard.guards.settings import ThresholdPair
 from primeguard.guards.tenant import TenantThresholds, overrides_digest, parse_overrides
 from primeguard.guards.thresholds import Tolerance
@@ -35,11 +35,18 @@ class GuardSelection:
     outputs: Mapping[str, Guard] = field(default_factory=dict)
     default_input: tuple[str, ...] = ()
     default_output: tuple[str, ...] = ()
+    #: Input guards that also mask what they find before anything reads the request.
+    maskers: Mapping[str, Masker] = field(default_factory=dict)
 
     def pick(self, names: tuple[str, ...] | None, default: tuple[str, ...], side: str) -> tuple[Guard, ...]:
         chosen = default if names is None else names
         pool = self.inputs if side == "input" else self.outputs
         return tuple(pool[n] for n in chosen)
+
+    def maskers_for(self, names: tuple[str, ...] | None) -> tuple[Masker, ...]:
+        """The maskers among these input guards (the default ones when None)."""
+        chosen = self.default_input if names is None else names
+        return tuple(self.maskers[n] for n in chosen if n in self.maskers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,7 @@ class Policy:
     capture_content: bool = False
     input_guards: tuple[Guard, ...] = ()
     output_guards: tuple[Guard, ...] = ()
+    maskers: tuple[Masker, ...] = ()  # run on the request before the decision
     thresholds: Mapping[Category, ThresholdPair] = field(default_factory=dict)
     #: Everything in the policy a cached decision depends on: guideline-set version, tolerance,
     #: the digest of the tenant's thresholds ('' without any) and its input guards' names (their
@@ -81,6 +89,7 @@ class PolicyBook:
             overrides = parse_overrides(tenant.thresholds, f"tenants[{i}].thresholds")
             # No selection (check-config): policies without guards; their names were checked already.
             inputs = guards.pick(tenant.input_guards, guards.default_input, "input") if guards else ()
+            maskers = guards.maskers_for(tenant.input_guards) if guards else ()
             outputs = guards.pick(tenant.output_guards, guards.default_output, "output") if guards else ()
             if overrides:
                 inputs = tuple(TenantThresholds(g, overrides) for g in inputs)
@@ -98,6 +107,7 @@ class PolicyBook:
                 capture_content=tenant.capture_content,
                 input_guards=inputs,
                 output_guards=outputs,
+                maskers=maskers,
                 thresholds=overrides,
                 # The tenant's input guards too: adding one must not reuse decisions made without it.
                 decision_version=f"{guideline_set.version}:{tolerance.value}:{overrides_digest(overrides)}"

@@ -225,6 +225,11 @@ class PiiDefinition(_GuardBase):
     # Presidio scores a checksum-verified card or IBAN 1.0, an IP address 0.6, a bare phone
     # number 0.4, a bare 9-digit number as a bank account 0.05.
     min_score: float = Field(default=0.4, gt=0.0, le=1.0)
+    mask: bool = Field(
+        default=False,
+        description="on input: replace what it finds in user and tool messages with <TYPE> before"
+        " the judge, the guards and the upstream read them (its verdicts then see placeholders)",
+    )
 
     @field_validator("entities")
     @classmethod

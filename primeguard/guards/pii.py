@@ -25,17 +25,17 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
-import re
 import threading
 import time
-import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import anyio
 
-from primeguard.errors import ConfigError
+from primeguard.errors import ConfigError, MaskingUnavailable
+from primeguard.guards.definition_base import FailMode
 from primeguard.guards.definitions import PiiDefinition
+from primeguard.guards.pii_text import is_test_card, readable
 from primeguard.guards.protocol import GuardUnavailable
 from primeguard.verdicts import (
     VERDICT_SCORES,
@@ -45,6 +45,8 @@ from primeguard.verdicts import (
     Verdict,
     worst_verdict,
 )
+
+log = logging.getLogger("primeguard")
 
 _LANGUAGE = "en"
 # Slices scanned at a time, overlapping by more than any entity the recognizers match (an
@@ -91,21 +93,65 @@ class PiiGuard:
     def _verdict(self, analyzer: Any, text: str, deadline: float) -> Verdict:
         wanted = self._definition.entities
         worst = Verdict.SAFE
-        for start in range(0, max(len(text), 1), SLICE_CHARS - OVERLAP_CHARS):
-            if time.monotonic() > deadline:
-                raise TimeoutError("the pii scan ran past the guard's timeout")
-            found = analyzer.analyze(
-                text=text[start : start + SLICE_CHARS],
-                language=_LANGUAGE,
-                entities=list(wanted),
-                score_threshold=self._definition.min_score,
-            )
-            part = text[start : start + SLICE_CHARS]
-            kept = [r for r in found if not _test_card(r.entity_type, part[r.start : r.end])]
-            worst = worst_verdict([worst, *(wanted[r.entity_type] for r in kept)])
+        for entity, _, _ in self._findings(analyzer, text, deadline):
+            worst = worst_verdict([worst, wanted[entity]])
             if worst is Verdict.UNSAFE:
                 break
         return worst
+
+    def _findings(
+        self, analyzer: Any, text: str, deadline: float
+    ) -> Iterator[tuple[str, int, int]]:
+        """(entity, start, end) of each finding, slice by slice (overlaps found twice)."""
+        for start in range(0, max(len(text), 1), SLICE_CHARS - OVERLAP_CHARS):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the pii scan ran past the guard's timeout")
+            part = text[start : start + SLICE_CHARS]
+            found = analyzer.analyze(
+                text=part,
+                language=_LANGUAGE,
+                entities=list(self._definition.entities),
+                score_threshold=self._definition.min_score,
+            )
+            for r in found:
+                if not is_test_card(r.entity_type, part[r.start : r.end]):
+                    yield r.entity_type, start + r.start, start + r.end
+
+    async def mask(self, texts: Sequence[str]) -> list[str]:
+        """`Masker`: each finding the map does not call safe replaced by `<ENTITY_TYPE>`.
+
+        The text is read as written (offsets must hold), so a number hidden with
+        invisible characters is not masked; the guard's own check, which reads through
+        them, still gives its verdict.  On failure `fail_mode` decides: open passes the
+        texts on unmasked, closed raises `MaskingUnavailable` (a 503)."""
+        if not any(texts):
+            return list(texts)
+        try:
+            return await anyio.to_thread.run_sync(self.masked, list(texts))
+        except Exception as exc:
+            if self._definition.fail_mode is FailMode.OPEN:
+                log.warning(
+                    "pii %s: masking failed (%s); passed on unmasked", self.name, type(exc).__name__
+                )
+                return list(texts)
+            raise MaskingUnavailable(
+                "Personal data in the request could not be masked, so it was not sent on."
+            ) from exc
+
+    def masked(self, texts: Sequence[str]) -> list[str]:
+        """Blocking `mask`."""
+        analyzer = self.analyzer()
+        deadline = time.monotonic() + self._definition.timeout_s
+        wanted = self._definition.entities
+        out = []
+        for text in texts:
+            spans = sorted(
+                (start, end, entity)
+                for entity, start, end in self._findings(analyzer, text, deadline)
+                if wanted[entity] is not Verdict.SAFE
+            )
+            out.append(_replaced(text, spans))
+        return out
 
     def analyzer(self) -> Any:
         with self._lock:
@@ -127,73 +173,17 @@ class PiiGuard:
         return None
 
 
-#: Card numbers the card networks and payment processors publish for testing (Stripe,
-#: Adyen, Braintree docs): an answer about integrating payments quotes them, and they pay
-#: for nothing.
-TEST_CARDS = frozenset(
-    {
-        "4111111111111111",
-        "4242424242424242",
-        "4012888888881881",
-        "4000056655665556",
-        "4222222222222",
-        "5555555555554444",
-        "5105105105105100",
-        "2223003122003222",
-        "5200828282828210",
-        "378282246310005",
-        "371449635398431",
-        "378734493671000",
-        "6011111111111117",
-        "6011000990139424",
-        "30569309025904",
-        "38520000023237",
-        "3530111333300000",
-        "3566002020360505",
-        "6200000000000005",
-    }
-)
-
-
-def _test_card(entity: str, found: str) -> bool:
-    return entity == "CREDIT_CARD" and re.sub(r"\D", "", found) in TEST_CARDS
-
-
-_DROPPED = frozenset({"Cf", "Mn", "Me", "Cs", "Co", "Cn"})  # format, combining, unassigned
-_KEPT_CONTROLS = frozenset("\t\n\r")
-_DIGIT_GAPS = re.compile(r"(?<=\d)[ \t]*-[ \t-]*(?=\d)|(?<=\d)\s+(?=\d)")
-# Other marks between groups of four digits ("4539.1488.0343.6467"): read as spaces.  Not
-# between shorter groups: versions and IP addresses ("10.0.19041.1") stay as they are.
-_GROUP_MARKS = re.compile(r"(?<=\d\d\d\d)[./_|*:\u00b7\u2022](?=\d\d\d\d)")
-
-
-def readable(text: str) -> str:
-    """`text` as the recognizers should read it, whatever a writer did to hide a number.
-
-    A model can be asked (or told by an injection) to write a card number with
-    zero-width joiners, variation selectors or keycaps between its digits, in
-    full-width or Arabic-Indic digits, or split by tabs, line breaks, en dashes or
-    dots; the recognizers' patterns match none of that.  So: compatibility forms
-    decomposed (NFKD), every invisible or combining character dropped, controls
-    other than tab and newline dropped, any decimal digit made ASCII, dashes made
-    "-", separators a space, marks between groups of four digits a space, and the
-    gaps between digits reduced to one character.
-    Only the verdict is used, so the changed offsets do not matter."""
-    out = []
-    for char in unicodedata.normalize("NFKD", text):
-        category = unicodedata.category(char)
-        if category in _DROPPED or (category == "Cc" and char not in _KEPT_CONTROLS):
+def _replaced(text: str, spans: Sequence[tuple[int, int, str]]) -> str:
+    """`text` with each (start, end, entity) span, sorted, as `<entity>`; overlapping
+    spans (slices overlap, and so do recognizers) become one placeholder, the first's."""
+    parts, at = [], 0
+    for start, end, entity in spans:
+        if start < at:  # inside the placeholder already written
+            at = max(at, end)
             continue
-        if category == "Nd":
-            out.append(str(unicodedata.decimal(char)))
-        elif category == "Pd":
-            out.append("-")
-        elif category[0] == "Z":
-            out.append(" ")
-        else:
-            out.append(char)
-    folded = _GROUP_MARKS.sub(" ", "".join(out))
-    return _DIGIT_GAPS.sub(lambda m: "-" if "-" in m.group() else " ", folded)
+        parts += [text[at:start], f"<{entity}>"]
+        at = end
+    return "".join([*parts, text[at:]])
 
 
 def load_analyzer(entities: Sequence[str]) -> Any:

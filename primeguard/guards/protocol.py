@@ -31,5 +31,14 @@ class Guard(Protocol):
     async def close(self) -> None: ...
 
 
+class Masker(Protocol):
+    """Rewrites texts so that what must not reach a model no longer does (`kind: pii`, `mask`)."""
+
+    async def mask(self, texts: Sequence[str]) -> list[str]:
+        """The texts with each finding replaced by a placeholder, in order; raises
+        `primeguard.errors.MaskingUnavailable` when it cannot and must not pass them on."""
+        ...
+
+
 class GuardUnavailable(Exception):
     """The guard could not answer (timeout, open circuit, server error)."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import httpx
 
@@ -26,7 +27,7 @@ from primeguard.guards.cascade import CascadeGuard
 from primeguard.guards.http_client import make_guard_client
 from primeguard.guards.judge_guard import JudgeGuard
 from primeguard.guards.policy import PolicyGuard
-from primeguard.guards.protocol import Guard
+from primeguard.guards.protocol import Guard, Masker
 from primeguard.guards.served import build_guards
 from primeguard.guards.settings import (
     GuardSettings,
@@ -196,7 +197,8 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
     selection = GuardSelection(
         inputs={n: TracedGuard(g, telemetry, TextRole.INPUT) for n, g in guards.items()},
         outputs={n: TracedGuard(g, telemetry, TextRole.OUTPUT) for n, g in guards.items()},
-        default_input=guard_settings.input, default_output=guard_settings.output)
+        default_input=guard_settings.input, default_output=guard_settings.output,
+        maskers=_maskers(guards, guard_settings))
     policies = PolicyBook(settings, templates, guidelines, guard_settings.tolerance, selection)
     output = OutputGuard(guard_settings.stream, telemetry)
     decider = Decider(settings.routing.on_judge_error, on_judge_failure=telemetry.metrics.record_judge_failure)
@@ -213,6 +215,16 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
                   guard_client)
     proxy._warmups.append(asyncio.create_task(_warm_up(proxy, judges)))
     return proxy
+
+
+def _maskers(guards: Mapping[str, Guard], settings: GuardSettings) -> dict[str, Masker]:
+    """The `kind: pii` guards with `mask: true`, by name (as input guards they mask first)."""
+    found: dict[str, Masker] = {}
+    for name, guard in guards.items():
+        definition = settings.definitions.get(name)
+        if isinstance(definition, PiiDefinition) and definition.mask:
+            found[name] = cast(Masker, guard.inner if isinstance(guard, PolicyGuard) else guard)
+    return found
 
 
 def _warn_partial_release(guards: GuardSettings) -> None:

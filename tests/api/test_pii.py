@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 
@@ -219,3 +220,76 @@ def test_a_stream_mode_that_releases_early_is_warned_about(caplog: pytest.LogCap
         assert "releases text before" not in caplog.text
         _warn_partial_release(parse_guards({**definitions, "stream": {"mode": "stream_first"}}))
         assert "stream_first" in caplog.text and "every_window" in caplog.text
+
+
+@pytest.fixture(scope="module")
+def masking_proxy(fake: FakeUpstream) -> Iterator[ServerThread]:
+    config = proxy_config(fake, guards={"definitions": {"pii": {"kind": "pii", "mask": True}},
+                                        "input": ["pii"], "output": []})
+    with start_proxy(config) as proxy:
+        yield proxy
+
+
+def test_masking_replaces_personal_data_before_anything_reads_the_request(
+        masking_proxy: ServerThread, fake: FakeUpstream) -> None:
+    system = "You are the billing assistant. Escalations go to billing@corp.example."
+    user = [{"type": "text", "text": f"My card {NUMBER} was charged twice; mail me at {EMAIL[9:29]}"}]
+    raw = _client(masking_proxy).chat.completions.with_raw_response.create(model="fake-gpt", messages=[
+        {"role": "system", "content": system},
+        {"role": "user", "content": user},  # type: ignore[list-item]
+        {"role": "assistant", "content": "Which charge?"},
+        {"role": "user", "content": "The one on 4 May, test card 4242 4242 4242 4242."},
+    ])
+    assert raw.headers["x-primeguard-route"] == "no_to_minimal_risk"  # nothing left to refuse
+    sent = fake.of_kind("answer")[-1].body["messages"]
+    judged = fake.of_kind("judge")[-1].body["messages"][1]["content"]
+    for seen in (json.dumps(sent), judged):
+        assert NUMBER not in seen and "jane.doe@example.com" not in seen
+        assert "<CREDIT_CARD>" in seen and "<EMAIL_ADDRESS>" in seen
+    assert sent[-1]["content"] == "The one on 4 May, test card 4242 4242 4242 4242."  # a test number
+    assert system in json.dumps(sent)  # the operator's own prompt goes on as written
+
+
+def test_a_number_hidden_from_masking_is_still_refused(masking_proxy: ServerThread, fake: FakeUpstream) -> None:
+    """Masking reads the text as written; the guard's check reads through invisible characters."""
+    hidden = "\u200b".join(NUMBER)
+    raw = _client(masking_proxy).chat.completions.with_raw_response.create(
+        model="fake-gpt", messages=[{"role": "user", "content": f"card {hidden}"}])
+    assert raw.headers["x-primeguard-route"] == "direct_violation"
+    assert not fake.of_kind("answer")
+
+
+def test_masking_that_cannot_finish_refuses_to_send_the_request_on(fake: FakeUpstream) -> None:
+    config = proxy_config(fake, guards={"definitions": {"pii": {"kind": "pii", "mask": True, "timeout_s": 0.2}},
+                                        "input": ["pii"], "output": []})
+    with start_proxy(config) as proxy:
+        answer = httpx.post(f"{proxy.url}/v1/chat/completions", json={
+            "model": "fake-gpt", "messages": [{"role": "user", "content": "1234 " * 40_000}]}, timeout=30)
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "masking_unavailable"
+    assert not fake.of_kind("answer") and not fake.of_kind("judge")
+
+
+@pytest.mark.anyio
+async def test_mask_request_rewrites_a_copy_and_only_user_and_tool_text() -> None:
+    from primeguard.guards.pii import _replaced
+    from primeguard.masking import mask_request
+
+    assert _replaced("abcdefgh", [(1, 4, "X"), (2, 6, "Y"), (7, 8, "Z")]) == "a<X>g<Z>"  # overlaps merge
+
+    class Upper:
+        async def mask(self, texts: list[str]) -> list[str]:
+            return [t.upper() for t in texts]
+
+    raw = {"model": "m", "messages": [
+        {"role": "system", "content": "keep"},
+        {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "image_url", "image_url": {}}]},
+        {"role": "assistant", "content": "keep too"},
+        {"role": "tool", "tool_call_id": "1", "content": "b"},
+    ]}
+    before = json.dumps(raw)
+    masked = await mask_request(raw, [Upper()])
+    assert json.dumps(raw) == before  # the caller's body is untouched
+    assert [m.get("content") for m in masked["messages"]] == [
+        "keep", [{"type": "text", "text": "A"}, {"type": "image_url", "image_url": {}}], "keep too", "B"]
+    assert await mask_request({"messages": [{"role": "system", "content": "x"}]}, [Upper()]) == {
+        "messages": [{"role": "system", "content": "x"}]}
