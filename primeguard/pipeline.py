@@ -34,7 +34,7 @@ from primeguard.steps import JudgeFactory, primed, stream_of
 from primeguard.telemetry import attributes as attr
 from primeguard.telemetry.bundle import Telemetry
 from primeguard.telemetry.metrics import Step
-from primeguard.telemetry.tracing import route_attributes
+from primeguard.telemetry.tracing import capture_prompt, route_attributes
 from primeguard.upstream.protocol import Body
 from primeguard.upstream.registry import ModelRegistry, ModelTarget
 from primeguard.verdicts import Route, RouteDecision
@@ -71,6 +71,8 @@ class Pipeline:
         context themselves (`inject_headers`), so nothing here threads headers through."""
         if policy.maskers:  # before anything reads the request, the cache key included
             raw = await mask_request(raw, policy.maskers)
+        if self._tel.tracing.capture_content and policy.capture_content:  # both opted in
+            capture_prompt(latest_user_text(raw["messages"]))
         target = self._registry.resolve(request.model)
         judge_target = self._registry.resolve(self._routing.judge_model) if self._routing.judge_model else target
         judge = self._judge_for(judge_target)

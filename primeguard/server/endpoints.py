@@ -17,14 +17,13 @@ from primeguard.moderation import merge_results, parse_moderation_request, to_op
 from primeguard.pipeline import ChatResult
 from primeguard.policy import Policy
 from primeguard.protocol.chat import parse_chat_request
-from primeguard.routing.hardening import latest_user_text
 from primeguard.server.http import api_key_from, read_json, unless_disconnected
 from primeguard.server.judge_guards import TENANT_GUIDELINES
 from primeguard.server.streaming import SSEResponse
 from primeguard.server.wiring import Proxy
 from primeguard.telemetry import attributes as attr
 from primeguard.telemetry.audit import AuditRecord, GuardVerdict
-from primeguard.telemetry.tracing import content_attributes, extract_context, route_attributes
+from primeguard.telemetry.tracing import extract_context, route_attributes
 from primeguard.verdicts import GuardText, TextRole, worst_verdict
 
 
@@ -85,9 +84,6 @@ async def chat_completions(request: Request) -> Response:
             model = chat.model
             span.set_attributes({attr.PRIMEGUARD_TENANT: policy.tenant, attr.GEN_AI_REQUEST_MODEL: chat.model,
                                  attr.PRIMEGUARD_SHADOW: policy.shadow})
-            # Prompt text reaches a span only if both the deployment and the tenant opted in.
-            if tel.tracing.capture_content and policy.capture_content:
-                span.set_attributes(content_attributes(latest_user_text(raw["messages"]), True))
             result = await unless_disconnected(request, proxy.pipeline.chat(raw, chat, policy))
             span.set_attributes({**route_attributes(result.decision.route),
                                  attr.PRIMEGUARD_CACHE_HIT: result.cache_hit, **_usage(result.body)})

@@ -206,6 +206,12 @@ def content_attributes(
     return {key: text} if enabled else {}
 
 
+def capture_prompt(text: str) -> None:
+    """The prompt on the current span (the request's): call only where both the deployment
+    and the tenant opted in to content capture, and after masking."""
+    trace.get_current_span().set_attributes(content_attributes(text, True))
+
+
 def guard_attributes(result: GuardResult) -> dict[str, AttributeValue]:
     """Span attributes for one guard result: name, verdict and flagged categories."""
     return {

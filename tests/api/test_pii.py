@@ -293,3 +293,26 @@ async def test_mask_request_rewrites_a_copy_and_only_user_and_tool_text() -> Non
         "keep", [{"type": "text", "text": "A"}, {"type": "image_url", "image_url": {}}], "keep too", "B"]
     assert await mask_request({"messages": [{"role": "system", "content": "x"}]}, [Upper()]) == {
         "messages": [{"role": "system", "content": "x"}]}
+
+
+def test_captured_prompts_are_the_masked_ones(fake: FakeUpstream) -> None:
+    """Content capture (both opted in) records the prompt on the request span, after masking."""
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from primeguard.config import parse_config
+    from primeguard.server.app import create_app
+    from primeguard.telemetry.bundle import Telemetry
+    from primeguard.telemetry.metrics import Metrics
+    from primeguard.telemetry.settings import TelemetrySettings
+    from primeguard.telemetry.tracing import setup_tracing
+
+    exporter = InMemorySpanExporter()
+    tracing = setup_tracing(TelemetrySettings(capture_content=True), span_exporter=exporter)
+    config = proxy_config(fake, tenants=[{"name": "acme", "api_keys": ["sk-a"], "capture_content": True}],
+                          guards={"definitions": {"pii": {"kind": "pii", "mask": True}}, "input": ["pii"]})
+    with ServerThread(create_app(parse_config(config), telemetry=Telemetry(tracing, Metrics(("acme",))))) as server:
+        answer = httpx.post(f"{server.url}/v1/chat/completions", headers={"authorization": "Bearer sk-a"},
+                            json={"model": "fake-gpt", "messages": [{"role": "user", "content": f"card {NUMBER}"}]})
+    assert answer.status_code == 200, answer.text
+    root = next(s for s in exporter.get_finished_spans() if s.name == "primeguard.request")
+    assert root.attributes is not None and root.attributes["gen_ai.input.messages"] == "card <CREDIT_CARD>"
