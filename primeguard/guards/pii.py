@@ -22,11 +22,13 @@ entity's text.  Install with ``pip install 'primeguard[pii]'``.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -35,7 +37,7 @@ import anyio
 from primeguard.errors import ConfigError, MaskingUnavailable
 from primeguard.guards.definition_base import FailMode
 from primeguard.guards.definitions import PiiDefinition
-from primeguard.guards.pii_text import is_test_card, readable
+from primeguard.guards.pii_text import is_test_card, readable, readable_mapped
 from primeguard.guards.protocol import GuardUnavailable
 from primeguard.verdicts import (
     VERDICT_SCORES,
@@ -68,6 +70,7 @@ class PiiGuard:
         self._definition = definition
         self._analyzer: Any = None
         self._lock = threading.Lock()
+        self._masked_cache = _MaskedCache()
 
     async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
         if not texts:
@@ -120,10 +123,11 @@ class PiiGuard:
     async def mask(self, texts: Sequence[str]) -> list[str]:
         """`Masker`: each finding the map does not call safe replaced by `<ENTITY_TYPE>`.
 
-        The text is read as written (offsets must hold), so a number hidden with
-        invisible characters is not masked; the guard's own check, which reads through
-        them, still gives its verdict.  On failure `fail_mode` decides: open passes the
-        texts on unmasked, closed raises `MaskingUnavailable` (a 503)."""
+        Findings come from the text as the guard's check reads it (through invisible
+        characters, odd digits and separators) and are replaced where they stand in the
+        text as written.  On failure (the deadline, or anything found again in the masked
+        text) `fail_mode` decides: open passes the texts on unmasked, closed raises
+        `MaskingUnavailable` (a 503)."""
         if not any(texts):
             return list(texts)
         try:
@@ -139,19 +143,34 @@ class PiiGuard:
             ) from exc
 
     def masked(self, texts: Sequence[str]) -> list[str]:
-        """Blocking `mask`."""
+        """Blocking `mask`.  Clients send the whole conversation each turn: texts masked
+        before come from a small cache, so a turn costs about its own new text."""
         analyzer = self.analyzer()
         deadline = time.monotonic() + self._definition.timeout_s
-        wanted = self._definition.entities
         out = []
         for text in texts:
-            spans = sorted(
-                (start, end, entity)
-                for entity, start, end in self._findings(analyzer, text, deadline)
-                if wanted[entity] is not Verdict.SAFE
-            )
-            out.append(_replaced(text, spans))
+            key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+            done = self._masked_cache.get(key)
+            if done is None:
+                done = self._masked_one(analyzer, text, deadline)
+                self._masked_cache.put(key, done)
+            out.append(done)
         return out
+
+    def _masked_one(self, analyzer: Any, text: str, deadline: float) -> str:
+        """Findings in the text as the recognizers read it (`readable`), replaced where they
+        stand in the text as written; then read again, and anything left is a failure."""
+        wanted = self._definition.entities
+        seen, index = readable_mapped(text)
+        spans = sorted(
+            (index[start], index[end - 1] + 1, entity)
+            for entity, start, end in self._findings(analyzer, seen, deadline)
+            if wanted[entity] is not Verdict.SAFE and end > start
+        )
+        masked = _replaced(text, spans)
+        if self._verdict(analyzer, readable(masked), deadline) is not Verdict.SAFE:
+            raise ValueError("personal data left after masking")  # fail_mode decides
+        return masked
 
     def analyzer(self) -> Any:
         with self._lock:
@@ -171,6 +190,33 @@ class PiiGuard:
 
     async def close(self) -> None:
         return None
+
+
+class _MaskedCache:
+    """Masked texts by the digest of the text as sent, least recently used out past a
+    budget of characters (what is kept holds no personal data: it is masked)."""
+
+    def __init__(self, budget_chars: int = 4_000_000) -> None:
+        self._budget = budget_chars
+        self._used = 0
+        self._items: OrderedDict[bytes, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> str | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: bytes, value: str) -> None:
+        with self._lock:
+            if key in self._items or len(value) > self._budget:
+                return
+            self._items[key] = value
+            self._used += len(value)
+            while self._used > self._budget:
+                self._used -= len(self._items.popitem(last=False)[1])
 
 
 def _replaced(text: str, spans: Sequence[tuple[int, int, str]]) -> str:

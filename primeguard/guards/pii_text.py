@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 #: Card numbers the card networks and payment processors publish for testing (Stripe,
 #: Adyen, Braintree docs): an answer about integrating payments quotes them, and they pay
@@ -56,20 +57,45 @@ def readable(text: str) -> str:
     decomposed (NFKD), every invisible or combining character dropped, controls
     other than tab and newline dropped, any decimal digit made ASCII, dashes made
     "-", separators a space, marks between groups of four digits a space, and the
-    gaps between digits reduced to one character.
-    Only the verdict is used, so the changed offsets do not matter."""
-    out = []
-    for char in unicodedata.normalize("NFKD", text):
-        category = unicodedata.category(char)
-        if category in _DROPPED or (category == "Cc" and char not in _KEPT_CONTROLS):
-            continue
-        if category == "Nd":
-            out.append(str(unicodedata.decimal(char)))
-        elif category == "Pd":
-            out.append("-")
-        elif category[0] == "Z":
-            out.append(" ")
-        else:
+    gaps between digits reduced to one character."""
+    return readable_mapped(text)[0]
+
+
+def readable_mapped(text: str) -> tuple[str, list[int]]:
+    """`readable(text)`, and for each of its characters the index of the character of
+    `text` it came from: a finding at [i, j) there is `text[index[i] : index[j - 1] + 1]`,
+    which is what masking replaces."""
+    out: list[str] = []
+    index: list[int] = []
+    for at, original in enumerate(text):
+        for char in unicodedata.normalize("NFKD", original):
+            category = unicodedata.category(char)
+            if category in _DROPPED or (category == "Cc" and char not in _KEPT_CONTROLS):
+                continue
+            if category == "Nd":
+                char = str(unicodedata.decimal(char))
+            elif category == "Pd":
+                char = "-"
+            elif category[0] == "Z":
+                char = " "
             out.append(char)
-    folded = _GROUP_MARKS.sub(" ", "".join(out))
-    return _DIGIT_GAPS.sub(lambda m: "-" if "-" in m.group() else " ", folded)
+            index.append(at)
+    folded, index = _sub_mapped(_GROUP_MARKS, lambda _: " ", "".join(out), index)
+    return _sub_mapped(_DIGIT_GAPS, lambda m: "-" if "-" in m else " ", folded, index)
+
+
+def _sub_mapped(
+    pattern: re.Pattern[str], one: Callable[[str], str], text: str, index: list[int]
+) -> tuple[str, list[int]]:
+    """Each match of `pattern` replaced by the one character `one(match)`, the index kept
+    in step (the new character maps to where its match began)."""
+    parts: list[str] = []
+    mapped: list[int] = []
+    at = 0
+    for match in pattern.finditer(text):
+        parts += [text[at : match.start()], one(match.group())]
+        mapped += [*index[at : match.start()], index[match.start()]]
+        at = match.end()
+    parts.append(text[at:])
+    mapped += index[at:]
+    return "".join(parts), mapped

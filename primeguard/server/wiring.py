@@ -187,6 +187,7 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
     guard_client = make_guard_client()
     used = _check_tenant_guards(settings, guard_settings, "<config>")
     _warn_partial_release(guard_settings)
+    _warn_idle_maskers(settings, guard_settings)
     check_judge_guards(settings, guard_settings, list(guidelines), "<config>")
     judges = JudgeFactoryImpl(settings, templates)
     guards: dict[str, Guard] = dict(build_guards(
@@ -225,6 +226,15 @@ def _maskers(guards: Mapping[str, Guard], settings: GuardSettings) -> dict[str, 
         if isinstance(definition, PiiDefinition) and definition.mask:
             found[name] = cast(Masker, guard.inner if isinstance(guard, PolicyGuard) else guard)
     return found
+
+
+def _warn_idle_maskers(settings: Settings, guards: GuardSettings) -> None:
+    """`mask: true` acts only where the guard is an input guard: say so where it never is."""
+    inputs = {*guards.input, *(n for t in settings.tenants for n in t.input_guards or ())}
+    for name, definition in guards.definitions.items():
+        if isinstance(definition, PiiDefinition) and definition.mask and name not in inputs:
+            log.warning("guards.definitions.%s: mask: true, but no tenant has it as an input guard,"
+                        " so nothing is masked", name)
 
 
 def _warn_partial_release(guards: GuardSettings) -> None:

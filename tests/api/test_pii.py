@@ -250,13 +250,46 @@ def test_masking_replaces_personal_data_before_anything_reads_the_request(
     assert system in json.dumps(sent)  # the operator's own prompt goes on as written
 
 
-def test_a_number_hidden_from_masking_is_still_refused(masking_proxy: ServerThread, fake: FakeUpstream) -> None:
-    """Masking reads the text as written; the guard's check reads through invisible characters."""
-    hidden = "\u200b".join(NUMBER)
-    raw = _client(masking_proxy).chat.completions.with_raw_response.create(
-        model="fake-gpt", messages=[{"role": "user", "content": f"card {hidden}"}])
-    assert raw.headers["x-primeguard-route"] == "direct_violation"
-    assert not fake.of_kind("answer")
+def test_masking_reads_what_the_check_reads(masking_proxy: ServerThread, fake: FakeUpstream) -> None:
+    """Whatever a writer did to a number (non-breaking spaces from a PDF, dots, tabs, en
+    dashes, zero-width characters), it is masked where it stands: neither the judge nor
+    the upstream sees a digit of it."""
+    groups = NUMBER.split()
+    written = {
+        "no-break spaces": "\u00a0".join(groups),
+        "dots": ".".join(groups),
+        "tabs": "\t".join(groups),
+        "line breaks": "\n".join(groups),
+        "en dashes": "\u2013".join(groups),
+        "zero-width": "\u200b".join(NUMBER),
+        "full width": "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in NUMBER),
+    }
+    for how, number in written.items():
+        fake.reset()
+        raw = _client(masking_proxy).chat.completions.with_raw_response.create(
+            model="fake-gpt", messages=[{"role": "user", "content": f"Refund the card {number} please."}])
+        assert raw.headers["x-primeguard-route"] == "no_to_minimal_risk", how
+        sent = fake.of_kind("answer")[-1].body["messages"][-1]["content"]
+        judged = fake.of_kind("judge")[-1].body["messages"][1]["content"]
+        assert sent == "Refund the card <CREDIT_CARD> please.", (how, sent)
+        assert "<CREDIT_CARD>" in judged and "0343" not in judged, how
+    fake.reset()
+    _client(masking_proxy).chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "mail jane.doe\u00ad@exa\u200bmple.com"}])
+    assert fake.of_kind("answer")[-1].body["messages"][-1]["content"] == "mail <EMAIL_ADDRESS>"
+
+
+def test_masked_turns_are_not_masked_again() -> None:
+    """Clients send the whole conversation each turn: earlier turns come from a cache."""
+    guard = PiiGuard("pii", PiiDefinition(kind="pii", mask=True))
+    first = guard.masked([f"card {NUMBER}", "hello"])
+    assert first == ["card <CREDIT_CARD>", "hello"]
+
+    def unreachable(*args: object) -> str:
+        raise AssertionError("masked twice")
+
+    guard._masked_one = unreachable  # type: ignore[method-assign]
+    assert guard.masked([f"card {NUMBER}", "hello"]) == first
 
 
 def test_masking_that_cannot_finish_refuses_to_send_the_request_on(fake: FakeUpstream) -> None:
@@ -316,3 +349,21 @@ def test_captured_prompts_are_the_masked_ones(fake: FakeUpstream) -> None:
     assert answer.status_code == 200, answer.text
     root = next(s for s in exporter.get_finished_spans() if s.name == "primeguard.request")
     assert root.attributes is not None and root.attributes["gen_ai.input.messages"] == "card <CREDIT_CARD>"
+
+
+def test_a_masking_guard_no_tenant_uses_on_input_is_warned_about(
+        fake: FakeUpstream, caplog: pytest.LogCaptureFixture) -> None:
+    from primeguard.config import parse_config
+    from primeguard.server.wiring import _warn_idle_maskers
+
+    guards = {"definitions": {"pii": {"kind": "pii", "mask": True}}, "input": [], "output": ["pii"]}
+    settings = parse_config(proxy_config(fake, guards=guards))
+    with caplog.at_level("WARNING", logger="primeguard"):
+        _warn_idle_maskers(settings, parse_guards(guards))
+    assert "nothing is masked" in caplog.text
+    caplog.clear()
+    tenants = [{"name": "acme", "api_keys": ["sk-a"], "input_guards": ["pii"]}]
+    settings = parse_config(proxy_config(fake, guards=guards, tenants=tenants))
+    with caplog.at_level("WARNING", logger="primeguard"):
+        _warn_idle_maskers(settings, parse_guards(guards))
+    assert "nothing is masked" not in caplog.text
