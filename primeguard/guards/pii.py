@@ -5,7 +5,7 @@ address"); it cannot see that an answer *contains* a card number.  Presidio's
 pattern recognizers can: checksums (Luhn for cards, IBAN, NHS numbers), formats
 and context words, each with a score in [0, 1].  This guard runs them; each
 configured entity found with at least `min_score` gives the verdict the
-definition maps it to (`PII_VERDICTS` by default: a card or passport number
+definition maps it to (`PII_VERDICTS` by default: a card number or an IBAN
 unsafe, an e-mail address or phone number controversial), under `privacy`:
 
     pii: {kind: pii}        # on output: a reply that leaks a card number is cut
@@ -16,8 +16,8 @@ Only the pattern recognizers run: Presidio's named-entity ones (PERSON,
 LOCATION) need a spaCy model that would be downloaded, and names are no leak on
 their own.  spaCy runs as a blank English pipeline (a tokenizer, no weights).
 The public-suffix list for e-mail addresses is the snapshot inside tldextract,
-never fetched.  Nothing of the text is logged: results carry a score, not the
-entity's text.  Install with ``pip install 'primeguard[pii]'``.
+never fetched.  Nothing of the text is logged: results carry a verdict, not the
+entity's text, and Presidio's own logger (which logs candidates) is silenced.  Install with ``pip install 'primeguard[pii]'``.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ OVERLAP_CHARS = 64
 
 
 class PiiGuard:
-    """`Guard` over Presidio's pattern recognizers; the analyzer loads on first use (~1 s)."""
+    """`Guard` (and `Masker`) over Presidio's pattern recognizers; the analyzer loads on first
+    use (~4 s, which the proxy's start-up warm-up takes)."""
 
     def __init__(self, name: str, definition: PiiDefinition) -> None:
         if importlib.util.find_spec("presidio_analyzer") is None:
