@@ -70,7 +70,10 @@ class Pipeline:
         """One chat request through the whole flow.  Upstream calls carry the current trace
         context themselves (`inject_headers`), so nothing here threads headers through."""
         if policy.maskers:  # before anything reads the request, the cache key included
-            raw = await mask_request(raw, policy.maskers)
+            with self._tel.step(Step.MASKING, attr.SPAN_MASKING) as span:
+                masked = await mask_request(raw, policy.maskers)
+                span.set_attribute(attr.PRIMEGUARD_MASKED, masked is not raw)
+            raw = masked
         if self._tel.tracing.capture_content and policy.capture_content:  # both opted in
             capture_prompt(latest_user_text(raw["messages"]))
         target = self._registry.resolve(request.model)

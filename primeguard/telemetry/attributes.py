@@ -13,6 +13,7 @@ from typing import Final
 
 # --- span names -----------------------------------------------------------
 SPAN_REQUEST: Final = "primeguard.request"
+SPAN_MASKING: Final = "primeguard.masking"
 SPAN_CACHE_LOOKUP: Final = "primeguard.cache.lookup"
 SPAN_INPUT_GUARD: Final = "primeguard.input_guard"
 SPAN_ROUTE_SELECTION: Final = "primeguard.route_selection"
@@ -34,6 +35,7 @@ PRIMEGUARD_ROUTE: Final = "primeguard.route"  # Route value
 PRIMEGUARD_ROUTE_SOURCE: Final = "primeguard.route.source"  # DecisionSource value
 PRIMEGUARD_TENANT: Final = "primeguard.tenant"
 PRIMEGUARD_CACHE_HIT: Final = "primeguard.cache.hit"
+PRIMEGUARD_MASKED: Final = "primeguard.masked"  # the request held something masking replaced
 PRIMEGUARD_GUARD_NAME: Final = "primeguard.guard.name"
 PRIMEGUARD_GUARD_VERDICT: Final = "primeguard.guard.verdict"  # Verdict value
 PRIMEGUARD_GUARD_CATEGORIES: Final = "primeguard.guard.categories"  # list of Category values

@@ -36,6 +36,7 @@ NO_VALUE = "none"
 class Step(str, enum.Enum):
     """Pipeline steps timed in `step_latency_seconds`."""
 
+    MASKING = "masking"
     CACHE_LOOKUP = "cache_lookup"
     INPUT_GUARD = "input_guard"
     ROUTE_SELECTION = "route_selection"

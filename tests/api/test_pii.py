@@ -347,8 +347,12 @@ def test_captured_prompts_are_the_masked_ones(fake: FakeUpstream) -> None:
         answer = httpx.post(f"{server.url}/v1/chat/completions", headers={"authorization": "Bearer sk-a"},
                             json={"model": "fake-gpt", "messages": [{"role": "user", "content": f"card {NUMBER}"}]})
     assert answer.status_code == 200, answer.text
-    root = next(s for s in exporter.get_finished_spans() if s.name == "primeguard.request")
+    spans = {s.name: s for s in exporter.get_finished_spans()}
+    root = spans["primeguard.request"]
     assert root.attributes is not None and root.attributes["gen_ai.input.messages"] == "card <CREDIT_CARD>"
+    masking = spans["primeguard.masking"]  # a step of its own: a span and a latency observation
+    assert masking.parent is not None and masking.parent.span_id == root.context.span_id
+    assert masking.attributes is not None and masking.attributes["primeguard.masked"] is True
 
 
 def test_a_masking_guard_no_tenant_uses_on_input_is_warned_about(
