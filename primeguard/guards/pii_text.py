@@ -7,6 +7,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from primeguard.streaming.tokens import invisible
+
 #: Card numbers the card networks and payment processors publish for testing (Stripe,
 #: Adyen, Braintree docs): an answer about integrating payments quotes them, and they pay
 #: for nothing.
@@ -39,8 +41,6 @@ def is_test_card(entity: str, found: str) -> bool:
     return entity == "CREDIT_CARD" and re.sub(r"\D", "", found) in TEST_CARDS
 
 
-_DROPPED = frozenset({"Cf", "Mn", "Me", "Cs", "Co", "Cn"})  # format, combining, unassigned
-_KEPT_CONTROLS = frozenset("\t\n\r")
 _DIGIT_GAPS = re.compile(r"(?<=\d)[ \t]*-[ \t-]*(?=\d)|(?<=\d)\s+(?=\d)")
 # Other marks between groups of four digits ("4539.1488.0343.6467"): read as spaces.  Not
 # between shorter groups: versions and IP addresses ("10.0.19041.1") stay as they are.
@@ -69,9 +69,9 @@ def readable_mapped(text: str) -> tuple[str, list[int]]:
     index: list[int] = []
     for at, original in enumerate(text):
         for char in unicodedata.normalize("NFKD", original):
-            category = unicodedata.category(char)
-            if category in _DROPPED or (category == "Cc" and char not in _KEPT_CONTROLS):
+            if invisible(char):  # the stream windows do not count them either
                 continue
+            category = unicodedata.category(char)
             if category == "Nd":
                 char = str(unicodedata.decimal(char))
             elif category == "Pd":

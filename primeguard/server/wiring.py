@@ -230,7 +230,9 @@ def _maskers(guards: Mapping[str, Guard], settings: GuardSettings) -> dict[str, 
 
 def _warn_idle_maskers(settings: Settings, guards: GuardSettings) -> None:
     """`mask: true` acts only where the guard is an input guard: say so where it never is."""
-    inputs = {*guards.input, *(n for t in settings.tenants for n in t.input_guards or ())}
+    tenants = settings.tenants
+    defaulted = not tenants or any(t.input_guards is None for t in tenants)  # who gets the default
+    inputs = {*(guards.input if defaulted else ()), *(n for t in tenants for n in t.input_guards or ())}
     for name, definition in guards.definitions.items():
         if isinstance(definition, PiiDefinition) and definition.mask and name not in inputs:
             log.warning("guards.definitions.%s: mask: true, but no tenant has it as an input guard,"

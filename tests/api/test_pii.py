@@ -191,14 +191,24 @@ def test_what_a_writer_can_do_to_a_number_does_not_hide_it(guard: PiiGuard) -> N
 
 def test_a_streamed_number_padded_with_invisible_characters_is_still_cut(
         pii_proxy: ServerThread, fake: FakeUpstream) -> None:
-    """Counted as tokens, the padding would stretch the number over more than one window."""
-    padded = "".join(c + "\u200b" * 6 for c in NUMBER)
-    fake.script.answer_text = "Here is the number you asked for: " + padded + " and that is all."
-    chunks = list(_client(pii_proxy).chat.completions.create(
-        model="fake-gpt", messages=[{"role": "user", "content": "Card?"}], stream=True))
-    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-    assert chunks[-1].choices[0].finish_reason == "content_filter"
-    assert "4539" not in text.replace("\u200b", "")
+    """Counted as tokens, the padding would stretch the number over more than one window,
+    and no window would see it whole."""
+    pads = {
+        "zero-width spaces": lambda: "".join(c + "\u200b" * 6 for c in NUMBER),
+        "musical combining marks": lambda: "".join(c + "\U0001d173" * 6 for c in NUMBER),
+        "virama": lambda: "".join(c + "\u094d" * 6 for c in NUMBER),
+        "Arabic number sign": lambda: "".join(c + "\u0600" * 6 for c in NUMBER),
+        "hyphen runs": lambda: NUMBER.replace(" ", "-" * 30),
+        "en dash runs": lambda: NUMBER.replace(" ", "\u2013" * 30),
+        "mixed dash runs": lambda: NUMBER.replace(" ", "-\u2013" * 15),
+    }
+    for how, padded in pads.items():
+        fake.script.answer_text = "Here is the number you asked for: " + padded() + " and that is all."
+        chunks = list(_client(pii_proxy).chat.completions.create(
+            model="fake-gpt", messages=[{"role": "user", "content": "Card?"}], stream=True))
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        assert chunks[-1].choices[0].finish_reason == "content_filter", how
+        assert "6467" not in "".join(ch for ch in text if ch.isdigit() or ch == " "), how
 
 
 def test_presidio_never_logs_what_it_read(guard: PiiGuard) -> None:
@@ -371,3 +381,16 @@ def test_a_masking_guard_no_tenant_uses_on_input_is_warned_about(
     with caplog.at_level("WARNING", logger="primeguard"):
         _warn_idle_maskers(settings, parse_guards(guards))
     assert "nothing is masked" not in caplog.text
+
+
+def test_the_default_inputs_count_only_where_some_tenant_takes_them(
+        fake: FakeUpstream, caplog: pytest.LogCaptureFixture) -> None:
+    from primeguard.config import parse_config
+    from primeguard.server.wiring import _warn_idle_maskers
+
+    guards = {"definitions": {"pii": {"kind": "pii", "mask": True}, "other": {"kind": "pii"}},
+              "input": ["pii"], "output": []}
+    tenants = [{"name": "acme", "api_keys": ["sk-a"], "input_guards": ["other"]}]  # not the default
+    with caplog.at_level("WARNING", logger="primeguard"):
+        _warn_idle_maskers(parse_config(proxy_config(fake, guards=guards, tenants=tenants)), parse_guards(guards))
+    assert "nothing is masked" in caplog.text
