@@ -55,23 +55,15 @@ class JudgeGuard:
     def __init__(
         self, *, name: str, version: str, select: SelectRoute, max_concurrency: int = 8
     ) -> None:
-        self._name = name
-        self._version = version
+        self.name = name
+        self.version = version
         self._select = select
         self._concurrency = max_concurrency
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def version(self) -> str:
-        return self._version
 
     async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
         if any(t.role is not TextRole.INPUT for t in texts):
             raise GuardUnavailable(
-                f"guard {self._name!r}: a judge guard judges requests, not replies"
+                f"guard {self.name!r}: a judge guard judges requests, not replies"
             )
         calls = [functools.partial(self._judge, t.text) for t in texts]
         return await gather_limited(calls, self._concurrency)
@@ -79,19 +71,19 @@ class JudgeGuard:
     async def _judge(self, text: str) -> GuardResult:
         decision = await self._select(({"role": "user", "content": text},))
         if decision.source is DecisionSource.PARSE_FAILURE:
-            raise GuardUnavailable(f"guard {self._name!r}: the judge's answer did not parse")
+            raise GuardUnavailable(f"guard {self.name!r}: the judge's answer did not parse")
         if decision.source is DecisionSource.MANIPULATION:
             return GuardResult(
                 verdict=Verdict.UNSAFE,
-                guard=self._name,
-                version=self._version,
+                guard=self.name,
+                version=self.version,
                 scores={Category.PROMPT_INJECTION: VERDICT_SCORES[Verdict.UNSAFE]},
                 by_category={Category.PROMPT_INJECTION: Verdict.UNSAFE},
                 uncategorised=Verdict.SAFE,
             )
         verdict = ROUTE_VERDICTS[decision.route]
         return GuardResult(
-            verdict=verdict, guard=self._name, version=self._version, uncategorised=verdict
+            verdict=verdict, guard=self.name, version=self.version, uncategorised=verdict
         )
 
     async def close(self) -> None:
