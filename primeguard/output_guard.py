@@ -37,9 +37,12 @@ from primeguard.verdicts import GuardResult
 class OutputGuard:
     """Runs the configured output guards over answers, per the tenant's tolerance."""
 
-    def __init__(self, stream: StreamSettings, telemetry: Telemetry) -> None:
+    def __init__(self, stream: StreamSettings, telemetry: Telemetry, pattern_guards: frozenset[str] = frozenset()) -> None:
         self._stream = stream
         self._tel = telemetry
+        #: Guards (by name) that look for patterns, not meaning (`kind: pii`): on a stream they
+        #: read all of it in overlapping stretches of characters rather than token windows.
+        self._patterns = pattern_guards
 
     async def check_text(self, guards: Sequence[Guard], text: str, prompt: str | None, tolerance: Tolerance) -> bool:
         """True when `text` may be shown."""
@@ -73,7 +76,10 @@ class OutputGuard:
             async for chunk in chunks:
                 yield chunk
             return
-        guard = output_stream_guard(self._stream, guards, prompt=prompt, tolerance=tolerance)
+        windows = [g for g in guards if g.name not in self._patterns]
+        patterns = [g for g in guards if g.name in self._patterns]
+        guard = output_stream_guard(self._stream, windows, prompt=prompt, tolerance=tolerance,
+                                    pattern_guards=patterns)
         last: Body = {}
         try:
             async for event in guard.guard(chunks, StreamTexts()):

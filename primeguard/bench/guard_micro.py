@@ -64,9 +64,10 @@ async def _stream_cost(words: int) -> dict[str, Any]:
 class _Instant:
     """A guard that answers at once: what is left of a chunk's cost is the output guard's own."""
 
-    name, version = "instant", "0"
+    version = "0"
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "instant") -> None:
+        self.name = name
         self.calls = 0
 
     async def check(self, texts: Any) -> list[Any]:
@@ -79,26 +80,29 @@ class _Instant:
         return None
 
 
-async def _overhead(words: int) -> dict[str, Any]:
+async def _overhead(words: int, pattern_guard: bool) -> dict[str, Any]:
     from primeguard.guards.settings import StreamSettings
     from primeguard.guards.thresholds import Tolerance
     from primeguard.output_guard import OutputGuard
     from primeguard.telemetry.bundle import Telemetry
 
-    guard, settings = _Instant(), StreamSettings()
-    output = OutputGuard(settings, Telemetry())
+    guards, settings = [_Instant()], StreamSettings()
+    if pattern_guard:
+        guards.append(_Instant("pattern"))
+    output = OutputGuard(settings, Telemetry(), frozenset({"pattern"}))
     started = time.perf_counter()
-    async for _ in output.guard_stream([guard], _chunks(words), "Tell me a story.", Tolerance.DEFAULT, "bench"):
+    async for _ in output.guard_stream(guards, _chunks(words), "Tell me a story.", Tolerance.DEFAULT, "bench"):
         pass
     elapsed = time.perf_counter() - started
-    checks = guard.calls
+    checks = guards[0].calls
     return {"chunks": words, "window_checks": checks, "us_per_chunk": round(elapsed / words * 1e6, 1)}
 
 
-def output_guard_overhead_per_chunk(words: int = 20_000) -> dict[str, Any]:
+def output_guard_overhead_per_chunk(words: int = 20_000, pattern_guard: bool = False) -> dict[str, Any]:
     """The output guard's own cost per chunk, with checks that cost nothing: reading the chunk,
-    counting its tokens, holding it back and releasing it (one check per stride)."""
-    return asyncio.run(_overhead(words))
+    counting its tokens, holding it back and releasing it (one check per stride).  With
+    `pattern_guard`, a second guard reads the stream as a pii guard does (`streaming/tail.py`)."""
+    return asyncio.run(_overhead(words, pattern_guard))
 
 
 def output_guard_per_chunk(words: int = 256) -> dict[str, Any]:

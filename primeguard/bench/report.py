@@ -132,6 +132,8 @@ def _micro_lines(micro: dict[str, Any]) -> list[str]:
                      f"{chunk['window_checks']} checks for {chunk['chunks']} chunks")
     if own := micro.get("output_guard_overhead"):
         lines.append(f"output guard's own cost per chunk (checks free): {own['us_per_chunk']} us/chunk")
+    if own := micro.get("output_guard_overhead_pattern"):
+        lines.append(f"  with a pattern guard reading the stream too: {own['us_per_chunk']} us/chunk")
     return lines
 
 

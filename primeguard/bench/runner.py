@@ -193,7 +193,8 @@ def run_bench(opts: BenchOptions) -> dict[str, Any]:
         routing = _routing(upstream, opts, work)
     micro = {"guard_throughput": guard_micro.guard_throughput(seconds=opts.micro_seconds),
              "output_guard_per_chunk": guard_micro.output_guard_per_chunk(),
-             "output_guard_overhead": guard_micro.output_guard_overhead_per_chunk()}
+             "output_guard_overhead": guard_micro.output_guard_overhead_per_chunk(),
+             "output_guard_overhead_pattern": guard_micro.output_guard_overhead_per_chunk(pattern_guard=True)}
     return {"targets": targets, "memory": memory, "routing": routing, "micro": micro,
             "upstream_knobs": {"latency_ms": opts.latency_ms, "ttft_ms": opts.ttft_ms, "tps": opts.tps,
                                "tokens": opts.tokens}}

@@ -35,6 +35,7 @@ from typing import Any
 import anyio
 
 from primeguard.errors import ConfigError, MaskingUnavailable
+from primeguard.guards import pii_layouts
 from primeguard.guards.definition_base import FailMode
 from primeguard.guards.definitions import PiiDefinition
 from primeguard.guards.pii_text import is_test_card, readable, readable_mapped
@@ -67,7 +68,8 @@ class PiiGuard:
                 f"guards.definitions.{name}: kind pii needs Presidio: pip install 'primeguard[pii]'"
             )
         self.name = name
-        self.version = definition.default_version(name)
+        # What the readers find is part of the version (cached decisions were made by it).
+        self.version = definition.version or f"{definition.default_version(name)}+{pii_layouts.VERSION}"
         self._definition = definition
         self._analyzer: Any = None
         self._lock = threading.Lock()
@@ -265,6 +267,8 @@ def load_analyzer(entities: Sequence[str]) -> Any:
     engine.load()
     registry = RecognizerRegistry(supported_languages=[_LANGUAGE])
     registry.load_predefined_recognizers(nlp_engine=engine, languages=[_LANGUAGE])
+    for recognizer in pii_layouts.recognizers():
+        registry.add_recognizer(recognizer)
     analyzer = AnalyzerEngine(nlp_engine=engine, registry=registry, supported_languages=[_LANGUAGE])
     known = {
         entity

@@ -49,7 +49,7 @@ from primeguard.routing.templates import (
     load_route_templates,
 )
 from primeguard.server.judge_guards import check_judge_guards, judge_guard_factory
-from primeguard.streaming.events import HoldBackRelease, StreamMode
+from primeguard.streaming.events import StreamMode
 from primeguard.telemetry.bundle import Telemetry
 from primeguard.telemetry.settings import parse_telemetry_settings
 from primeguard.telemetry.tracing import inject_headers
@@ -201,7 +201,8 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
         default_input=guard_settings.input, default_output=guard_settings.output,
         maskers=_maskers(guards, guard_settings))
     policies = PolicyBook(settings, templates, guidelines, guard_settings.tolerance, selection)
-    output = OutputGuard(guard_settings.stream, telemetry)
+    output = OutputGuard(guard_settings.stream, telemetry, frozenset(
+        n for n, d in guard_settings.definitions.items() if isinstance(d, PiiDefinition)))
     decider = Decider(settings.routing.on_judge_error, on_judge_failure=telemetry.metrics.record_judge_failure)
     cache_settings = _cache_settings(settings)
     on_event = _cache_events(telemetry, "redis" if cache_settings.url else "memory")
@@ -240,15 +241,13 @@ def _warn_idle_maskers(settings: Settings, guards: GuardSettings) -> None:
 
 
 def _warn_partial_release(guards: GuardSettings) -> None:
-    """A pattern guard sees a number only once it is whole: any mode that releases text
-    before every window over it passed lets the start of it out first."""
-    stream = guards.stream
-    if stream.mode is StreamMode.HOLD_BACK and stream.release is HoldBackRelease.EVERY_WINDOW:
+    """A pattern guard sees a number only once it is whole; hold-back keeps a run of digits
+    back until it has ended (`streaming/tail.py`), stream_first lets the start of it out."""
+    if guards.stream.mode is StreamMode.HOLD_BACK:
         return
     if any(isinstance(d, PiiDefinition) for d in guards.definitions.values()):
-        log.warning("guards.stream: %s/%s releases text before a pii guard can see a whole "
-                    "number; use hold_back with release every_window", stream.mode.value,
-                    stream.release.value)
+        log.warning("guards.stream: stream_first releases text before a pii guard can see a"
+                    " whole number; use hold_back")
 
 
 def _cache_events(telemetry: Telemetry, backend: str) -> Callable[[str], None]:

@@ -38,8 +38,11 @@ def output_stream_guard(
     prompt: str | None = None,
     tolerance: Tolerance = Tolerance.DEFAULT,
     tokenizer_len: TokenizerLen | None = None,
+    pattern_guards: Sequence[Guard] = (),
 ) -> WindowedOutputGuard:
-    """A fresh windowed guard for one answer stream, as the `guards.stream` config says."""
+    """A fresh windowed guard for one answer stream, as the `guards.stream` config says:
+    `guards` read its token windows, `pattern_guards` the text since the last checkpoint
+    after an overlap (`spans.TailText`)."""
     return WindowedOutputGuard(
         guards_checker(guards, prompt),
         mode=settings.mode,
@@ -49,4 +52,5 @@ def output_stream_guard(
         block_on=blocking_verdicts(tolerance),
         max_pending_checks=0,  # the guarantee: stream_first leaks at most one stride
         release=settings.release,
+        tail_check=guards_checker(pattern_guards, prompt) if pattern_guards else None,
     )

@@ -37,7 +37,6 @@ CheckOutcome = Verdict | WindowCheck | GuardResult | Sequence[GuardResult]
 Checker = Callable[[str], Awaitable[CheckOutcome]]
 
 
-
 @dataclass(frozen=True, slots=True)
 class WindowRecord:
     """One checked window: tokens (start, end] of the answer, and what the checker said."""
@@ -92,3 +91,12 @@ def to_window_check(outcome: CheckOutcome) -> WindowCheck:
     score = max(scores) if scores else VERDICT_SCORES[verdict]
     categories = tuple(dict.fromkeys(c for r in results for c in r.flagged_categories))
     return WindowCheck(verdict, score, categories)
+
+
+def merged(first: WindowCheck, second: WindowCheck) -> WindowCheck:
+    """One window's answer from two checks of it: the worse verdict, the higher score."""
+    return WindowCheck(
+        worst_verdict([first.verdict, second.verdict]),
+        max(first.score, second.score),
+        tuple(dict.fromkeys((*first.categories, *second.categories))),
+    )

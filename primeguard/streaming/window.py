@@ -17,6 +17,13 @@ window is checked at the end of the stream.  Two modes:
   `max_pending_checks` checks run behind the stream, so with checks faster
   than a stride of generation the leak stays under one stride.
 
+Pattern guards (`kind: pii`) get their own checker, `tail_check`: at the same
+checkpoints it reads the text added since the last one after an overlap of
+characters (`tail.TailText`), so a number stretched over more tokens than a
+window still reaches it whole; its answer counts as the last due window's.  In
+hold_back, text from where a run of digits at a checkpoint begins is held until
+the run has ended, so no number is let out in part.
+
 One `WindowedOutputGuard` guards one stream; its `windows` and `trajectory`
 (one risk score per window, STAR-style) are read afterwards for traces.
 The guard never sees the stream's text in logs: records hold offsets only.
@@ -40,9 +47,11 @@ from primeguard.streaming.events import (
     StreamCheckError,
     StreamMode,
     WindowRecord,
+    merged,
     to_window_check,
 )
 from primeguard.streaming.spans import Span, WindowSpans
+from primeguard.streaming.tail import TailText
 from primeguard.streaming.tokens import TokenizerLen
 from primeguard.verdicts import Verdict
 
@@ -71,9 +80,13 @@ class WindowedOutputGuard:
         block_on: frozenset[Verdict] = frozenset({Verdict.UNSAFE}),
         max_pending_checks: int = 1,
         release: HoldBackRelease = HoldBackRelease.EVERY_WINDOW,
+        tail_check: Checker | None = None,
+        tail_overlap_chars: int = 256,
     ) -> None:
         self._spans = WindowSpans(window_tokens, stride_tokens, tokenizer_len)
         self._check = check
+        self._tail_check = tail_check
+        self._tail = TailText(tail_overlap_chars) if tail_check is not None else None
         self.mode = mode
         self._block_on = block_on
         # hold_back: tokens a released chunk must lie behind the last passed window's end.
@@ -112,22 +125,24 @@ class WindowedOutputGuard:
     ) -> AsyncIterator[Release[T] | Cut]:
         held: deque[_Held[T]] = deque()
         async for chunk in chunks:
-            self._spans.feed(text_of(chunk))
+            self._feed(text_of(chunk))
             held.append(_Held(chunk, self._spans.length))
             spans = self._spans.due()
             if not spans:
                 continue
-            cut = await self._run_checks(spans, self._spans.texts(spans), [h.chunk for h in held])
+            cut = await self._run_checks(spans, self._texts(spans), [h.chunk for h in held])
             if cut is not None:
                 yield cut
                 return
             frontier = self._spans.end_of(spans[-1].end_token - self._lag)
+            if self._tail is not None and self._tail.open_from is not None:
+                frontier = min(frontier, self._tail.open_from)  # a number may still be going on
             while held and held[0].end_char <= frontier:
                 yield self._release(held.popleft())
         self._spans.finish()
         final = self._spans.final()
         if final is not None:
-            cut = await self._run_checks([final], self._spans.texts([final]), [h.chunk for h in held])
+            cut = await self._run_checks([final], self._texts([final]), [h.chunk for h in held])
             if cut is not None:
                 yield cut
                 return
@@ -142,7 +157,7 @@ class WindowedOutputGuard:
         pending: deque[asyncio.Task[Cut | None]] = deque()
         try:
             async for chunk in chunks:
-                self._spans.feed(text_of(chunk))
+                self._feed(text_of(chunk))
                 spans = self._spans.due()
                 cut = await self._schedule(pending, spans, held=[chunk]) if spans else None
                 if cut is None:
@@ -155,7 +170,7 @@ class WindowedOutputGuard:
             final = self._spans.final()
             if final is not None:
                 pending.append(
-                    asyncio.create_task(self._run_checks([final], self._spans.texts([final]), []))
+                    asyncio.create_task(self._run_checks([final], self._texts([final]), []))
                 )
             cut = await self._harvest(pending, block=True, held=[])
             if cut is not None:
@@ -169,12 +184,12 @@ class WindowedOutputGuard:
     ) -> Cut | None:
         """Start checking `spans`, first waiting while too many checks run behind the stream."""
         if self._max_pending == 0:  # no check runs behind: check here, no task
-            return await self._run_checks(spans, self._spans.texts(spans), held)
+            return await self._run_checks(spans, self._texts(spans), held)
         while len(pending) >= self._max_pending:
             cut = await self._settle(pending.popleft(), held)
             if cut is not None:
                 return cut
-        pending.append(asyncio.create_task(self._run_checks(spans, self._spans.texts(spans), [])))
+        pending.append(asyncio.create_task(self._run_checks(spans, self._texts(spans), [])))
         await asyncio.sleep(0)  # let a fast checker finish before the next chunk
         return None
 
@@ -201,23 +216,39 @@ class WindowedOutputGuard:
 
     # -- shared --------------------------------------------------------------------
 
+    def _feed(self, text: str) -> None:
+        self._spans.feed(text)
+        if self._tail is not None:
+            self._tail.feed(text)
+
+    def _texts(self, spans: list[Span]) -> _Texts:
+        """What the checks of these (due, in order) windows read; taken now, in stream order."""
+        tail = self._tail.take(spans[-1].end_char) if self._tail is not None else None
+        return _Texts(self._spans.texts(spans), tail)
+
     def _release(self, held: _Held[T]) -> Release[T]:
         self._released_chars = held.end_char
         return Release(held.chunk)
 
-    async def _run_checks(self, spans: list[Span], texts: list[str], held: list[object]) -> Cut | None:
-        """Check the windows concurrently; the first blocking one (in order) becomes the cut."""
+    async def _run_checks(self, spans: list[Span], texts: _Texts, held: list[object]) -> Cut | None:
+        """Check the windows (and the tail) concurrently; the first blocking window (in
+        order) becomes the cut, the tail's answer counting as the last window's."""
+        calls = [(self._check, text) for text in texts.windows]
+        if self._tail_check is not None and texts.tail:
+            calls.append((self._tail_check, texts.tail))
         try:
-            outcomes = await _check_all(self._check, texts)
+            outcomes = await _check_all(calls)
         except Exception as exc:
             raise StreamCheckError(
                 f"window check failed: {type(exc).__name__}",
                 released_chars=self._released_chars,
                 held=held,
             ) from exc
+        checks = [to_window_check(outcome) for outcome in outcomes]
+        if len(checks) > len(spans):
+            checks[-2:] = [merged(checks[-2], checks[-1])]
         cut = None
-        for span, outcome in zip(spans, outcomes, strict=True):
-            result = to_window_check(outcome)
+        for span, result in zip(spans, checks, strict=True):
             record = WindowRecord(
                 span.index,
                 span.start_token,
@@ -237,13 +268,20 @@ class WindowedOutputGuard:
         return cut
 
 
-async def _check_all(check: Checker, texts: list[str]) -> list[CheckOutcome]:
-    """One window is awaited directly (no extra task, so a fast check ends in one step)."""
-    if len(texts) == 1:
-        return [await check(texts[0])]
+@dataclass(frozen=True, slots=True)
+class _Texts:
+    windows: list[str]
+    tail: str | None  # None without a tail checker
+
+
+async def _check_all(calls: list[tuple[Checker, str]]) -> list[CheckOutcome]:
+    """One check is awaited directly (no extra task, so a fast check ends in one step)."""
+    if len(calls) == 1:
+        check, text = calls[0]
+        return [await check(text)]
     try:
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(_call(check, text)) for text in texts]
+            tasks = [group.create_task(_call(check, text)) for check, text in calls]
     except ExceptionGroup as failed:
         raise failed.exceptions[0]  # keeps the checker's own exception as cause
     return [task.result() for task in tasks]

@@ -180,6 +180,12 @@ def test_what_a_writer_can_do_to_a_number_does_not_hide_it(guard: PiiGuard) -> N
         "dots": ".".join(groups),
         "slashes": "/".join(groups),
         "bullets": "\u2022".join(groups),
+        "spaced marks between groups": " .,; ".join(groups),
+        "markdown": "**" + "** **".join(groups) + "**",
+        "a mark between digits": " . ".join(digits),
+        "a digit a line": "\n".join(digits),
+        "digit words": " ".join(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"][int(d)]
+                                for d in digits),
     }
     for how, text in hidden.items():
         assert guard.verdicts([f"the card is {text}"]) == [Verdict.UNSAFE], how
@@ -187,6 +193,25 @@ def test_what_a_writer_can_do_to_a_number_does_not_hide_it(guard: PiiGuard) -> N
     for benign in ("numpy 1.26.4 on Windows 10.0.19041.1", "at 192.168.1.20", "on 27.11.2026",
                    "1,234,567.89 USD", "the build 2024.11.27.1530"):
         assert guard.verdicts([benign]) == [Verdict.SAFE], benign
+
+
+def test_a_number_written_to_dodge_the_patterns_is_masked_where_it_stands(guard: PiiGuard) -> None:
+    spread = " . ".join(NUMBER.replace(" ", ""))
+    assert guard.masked([f"card {spread}, thanks", "mail jane [at] example [dot] com"]) == [
+        "card <CREDIT_CARD>, thanks", "mail <EMAIL_ADDRESS>"]
+
+
+def test_a_streamed_number_stretched_with_visible_marks_is_cut_before_any_digit_leaks(
+        pii_proxy: ServerThread, fake: FakeUpstream) -> None:
+    """Five tokens a digit: no 64-token window holds it whole; the pattern guard reads the
+    stream in overlapping stretches of characters instead, and hold-back keeps the run back."""
+    padded = " .,;: ".join(NUMBER.replace(" ", ""))
+    fake.script.answer_text = "Here is the number you asked for: " + padded + " and that is all."
+    chunks = list(_client(pii_proxy).chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "Card?"}], stream=True))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert chunks[-1].choices[0].finish_reason == "content_filter"
+    assert text.startswith("Here is the number") and not any(ch.isdigit() for ch in text)
 
 
 def test_a_streamed_number_padded_with_invisible_characters_is_still_cut(
@@ -220,16 +245,17 @@ def test_presidio_never_logs_what_it_read(guard: PiiGuard) -> None:
 
 
 def test_a_stream_mode_that_releases_early_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
-    """stream_first (or hold_back's first_window) sends a number's first digits before any
-    window holds it whole: the pattern cannot match what it has not seen."""
+    """stream_first sends a number's first digits before any check reads it whole: the
+    pattern cannot match what it has not seen.  Hold-back, in either release, holds them."""
     from primeguard.server.wiring import _warn_partial_release
 
     definitions = {"definitions": {"pii": {"kind": "pii"}}, "output": ["pii"]}
     with caplog.at_level("WARNING", logger="primeguard"):
         _warn_partial_release(parse_guards(definitions))
+        _warn_partial_release(parse_guards({**definitions, "stream": {"release": "first_window"}}))
         assert "releases text before" not in caplog.text
         _warn_partial_release(parse_guards({**definitions, "stream": {"mode": "stream_first"}}))
-        assert "stream_first" in caplog.text and "every_window" in caplog.text
+        assert "stream_first releases text before" in caplog.text
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,136 @@
+"""Card numbers and e-mail addresses written so that Presidio's own patterns miss them.
+
+A model can be told (by an injection, or a user) to leak a card number as
+"4 . 5 . 3 . 9 …", "**4539** **1488** …", one digit a line or in words, and an address as "jane [at] example [dot] com".  `pii_text.readable`
+already undoes invisible characters and odd digits; these recognizers read what is
+left, so the check, masking and `/v1/moderations` all see it:
+
+- `spread_cards`: digit groups split by the *same* separator (up to 8 marks or
+  spaces, no letters) each time, laid out as a card number is written (single
+  digits, fours with a shorter last group, 4-6-5 or 4-6-4), 13 to 19 digits in all,
+  with a card's leading digits and a valid Luhn check.  Decimals, dates and arrays
+  of two- or three-digit numbers change separator or layout, and fail one of these.
+- `spelled_cards`: 13 to 19 digit words in a row ("four five three nine …").
+- `spelled_emails`: an address with "at" and "dot" in brackets, or as words before a
+  common top-level domain.
+
+Pure functions over a string, wrapped as Presidio recognizers by `recognizers()`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from itertools import pairwise
+from typing import Any
+
+from primeguard.guards.pii_text import TEST_CARDS
+
+VERSION = "layouts1"  # change with what these readers find
+SCORE = 0.9  # Presidio scores a Luhn-checked card 1.0; these are read less directly
+
+_RUN = re.compile(r"\d+(?:[^\w]{1,8}\d+)+")
+_LAYOUTS = ((4, 6, 5), (4, 6, 4))
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_WORD = "|".join(_DIGIT_WORDS)
+_SPELLED = re.compile(rf"\b(?:{_WORD})(?:[\s,\-]+(?:{_WORD})\b){{12,18}}", re.IGNORECASE)
+_SPELLED_WORD = re.compile(_WORD, re.IGNORECASE)
+_AT = r"\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*"
+_DOT = r"(?:\s*[\[\(\{<]\s*dot\s*[\]\)\}>]\s*|\.)"
+_TLDS = "com|org|net|edu|gov|io|co|uk|de|fr|ca|au|us|info|me|ai|dev|app"
+_EMAILS = re.compile(
+    rf"[\w.+\-]+{_AT}[\w\-]+(?:{_DOT}[\w\-]+)+"  # jane[at]example[dot]com, jane (at) example.com
+    rf"|\b[\w.+\-]+(?:\s+dot\s+\w+)*\s+at\s+[\w\-]+(?:\s+dot\s+[\w\-]+)*\s+dot\s+(?:{_TLDS})\b",
+    re.IGNORECASE,
+)
+
+
+def spread_cards(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each card number written as evenly separated digit groups.
+
+    A run of digit groups is split where its separator changes; each part must be a
+    number on its own (no numbers are looked for inside a part: a list of small numbers
+    holds many Luhn-valid stretches)."""
+    for run in _RUN.finditer(text):
+        groups = list(re.finditer(r"\d+", run.group()))
+        seps = [run.group()[a.end() : b.start()] for a, b in pairwise(groups)]
+        first = 0
+        for last in range(1, len(groups) + 1):
+            if last < len(groups) and seps[last - 1] == seps[first]:
+                continue
+            part = groups[first:last]
+            sizes = [g.end() - g.start() for g in part]
+            if (
+                len(part) > 1
+                and _laid_out(sizes)
+                and is_card_number("".join(g.group() for g in part))
+            ):
+                yield run.start() + part[0].start(), run.start() + part[-1].end()
+            first = last - 1 if last - 1 > first else last
+
+
+def spelled_cards(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each card number written as digit words."""
+    for run in _SPELLED.finditer(text):
+        digits = "".join(_DIGIT_WORDS[w.lower()] for w in _SPELLED_WORD.findall(run.group()))
+        if is_card_number(digits):
+            yield run.span()
+
+
+def spelled_emails(text: str) -> Iterator[tuple[int, int]]:
+    for found in _EMAILS.finditer(text):
+        yield found.span()
+
+
+def is_card_number(digits: str) -> bool:
+    """13 to 19 digits with a card network's leading digits and a valid Luhn check digit,
+    and not one of the numbers published for testing."""
+    if not 13 <= len(digits) <= 19 or digits in TEST_CARDS:
+        return False
+    if not (digits[0] in "3456" or 2221 <= int(digits[:4]) <= 2720):
+        return False
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def _laid_out(sizes: list[int]) -> bool:
+    """Single digits; groups of four but a shorter last one; or 4-6-5 / 4-6-4.  Not
+    groups of two, three or five: arrays of such numbers are common in code."""
+    if tuple(sizes) in _LAYOUTS or all(s == 1 for s in sizes):
+        return True
+    return all(s == 4 for s in sizes[:-1]) and 1 <= sizes[-1] <= 4
+
+
+def recognizers() -> list[Any]:
+    """The three readers as Presidio recognizers (presidio imported here, on first load)."""
+    from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+    class _Reader(LocalRecognizer):
+        def __init__(self, entity: str, read: Any) -> None:
+            self._read = read
+            super().__init__(
+                supported_entities=[entity],
+                name=f"primeguard_{read.__name__}",
+                supported_language="en",
+            )
+
+        def load(self) -> None:
+            return None
+
+        def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+            entity = self.supported_entities[0]
+            if entities and entity not in entities:
+                return []
+            return [RecognizerResult(entity, start, end, SCORE) for start, end in self._read(text)]
+
+    return [
+        _Reader("CREDIT_CARD", spread_cards),
+        _Reader("CREDIT_CARD", spelled_cards),
+        _Reader("EMAIL_ADDRESS", spelled_emails),
+    ]

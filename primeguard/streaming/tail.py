@@ -1,0 +1,91 @@
+"""The answer as pattern guards (`kind: pii`) read it while it streams.
+
+Token windows suit classifiers, but a number can be stretched over more tokens
+than a window holds ("4 .,;: 5 .,;: 3 …").  So at each of the windows'
+checkpoints `TailText` hands out the text added since the previous one, after the
+last `overlap` characters before it: whatever fits in `overlap` characters is seen
+whole by some checkpoint, however many tokens it spans.  Invisible characters are
+dropped as they arrive (pattern guards drop them too), so padding with them neither
+stretches a number nor fills the buffer.
+
+A number can also straddle a checkpoint: its first digits would pass, and be
+released, before its last ones arrive.  So `open_from` says where the text ends in a
+run of digits (or digit words) that could still go on, and hold-back releases
+nothing from there until the run has ended and been read whole.
+
+Holds O(overlap + one stride) characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass
+
+from primeguard.streaming.tokens import invisible
+
+_DIGIT_WORDS = "zero|oh|one|two|three|four|five|six|seven|eight|nine"
+#: Digits or digit words, each followed by up to 8 marks or spaces, to the end of the text:
+#: the longest card number a pattern guard reads (19 digits, 8-character separators) fits
+#: in `_OPEN_REACH` characters.
+_OPEN_RUN = re.compile(rf"(?:(?:\d|\b(?:{_DIGIT_WORDS})\b)[^\w]{{0,8}})+\Z", re.IGNORECASE)
+_OPEN_REACH = 256
+_OPEN_END = re.compile(rf"(?:\d|\b(?:{_DIGIT_WORDS}))[^\w]{{0,8}}\Z", re.IGNORECASE)  # cheap test first
+
+
+@dataclass(slots=True)
+class _Piece:
+    start: int  # offset in the answer where the delta began
+    end: int  # and where it ended
+    text: str  # its visible characters (the first piece may be cut short on the left)
+
+
+class TailText:
+    """Fed the answer's deltas; hands out what pattern guards read at each checkpoint."""
+
+    def __init__(self, overlap: int = 256) -> None:
+        self._overlap = overlap
+        self._kept: deque[_Piece] = deque()  # the overlap, visible text of deltas taken before
+        self._pending: deque[_Piece] = deque()  # deltas not taken yet
+        self._length = 0
+        #: After `take`: the answer offset from which a run of digits at its end begins
+        #: (to be held back until the run ends), or None.
+        self.open_from: int | None = None
+
+    def feed(self, delta: str) -> None:
+        start = self._length
+        self._length += len(delta)
+        self._pending.append(
+            _Piece(start, self._length, "".join(c for c in delta if not invisible(c)))
+        )
+
+    def take(self, end_char: int) -> str:
+        """The text up to answer offset `end_char` not handed out yet, after the overlap."""
+        while self._pending and self._pending[0].end <= end_char:
+            self._kept.append(self._pending.popleft())
+        text = "".join(piece.text for piece in self._kept)
+        self.open_from = self._open_from(text)
+        self._trim(len(text))
+        return text
+
+    def _open_from(self, text: str) -> int | None:
+        if _OPEN_END.search(text[-16:]) is None:
+            return None
+        reach = text[-_OPEN_REACH:]
+        found = _OPEN_RUN.search(reach)
+        if found is None:
+            return None
+        at = len(text) - len(reach) + found.start()  # index into the kept pieces' text
+        for piece in self._kept:
+            if at < len(piece.text):
+                return piece.start
+            at -= len(piece.text)
+        return None
+
+    def _trim(self, size: int) -> None:
+        """Keep the last `overlap` visible characters (cutting the first piece kept short)."""
+        while self._kept and size - len(self._kept[0].text) >= self._overlap:
+            size -= len(self._kept.popleft().text)
+        if self._kept and size > self._overlap:
+            first = self._kept[0]
+            first.text = first.text[size - self._overlap :]
