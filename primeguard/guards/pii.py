@@ -29,7 +29,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import anyio
@@ -39,6 +39,7 @@ from primeguard.guards import pii_layouts
 from primeguard.guards.definition_base import FailMode
 from primeguard.guards.definitions import PiiDefinition
 from primeguard.guards.pii_text import is_test_card, readable, readable_mapped
+from primeguard.guards.policy import FailureEvent, FailureReason
 from primeguard.guards.protocol import GuardUnavailable
 from primeguard.verdicts import (
     VERDICT_SCORES,
@@ -62,7 +63,12 @@ class PiiGuard:
     """`Guard` (and `Masker`) over Presidio's pattern recognizers; the analyzer loads on first
     use (~4 s, which the proxy's start-up warm-up takes)."""
 
-    def __init__(self, name: str, definition: PiiDefinition) -> None:
+    def __init__(
+        self,
+        name: str,
+        definition: PiiDefinition,
+        on_failure: Callable[[FailureEvent], None] | None = None,
+    ) -> None:
         if importlib.util.find_spec("presidio_analyzer") is None:
             raise ConfigError(
                 f"guards.definitions.{name}: kind pii needs Presidio: pip install 'primeguard[pii]'"
@@ -74,6 +80,7 @@ class PiiGuard:
         self._analyzer: Any = None
         self._lock = threading.Lock()
         self._masked_cache = _MaskedCache()
+        self._on_failure = on_failure  # counts masking failures (checks are counted by the policy)
 
     async def check(self, texts: Sequence[GuardText]) -> list[GuardResult]:
         if not texts:
@@ -136,6 +143,11 @@ class PiiGuard:
         try:
             return await anyio.to_thread.run_sync(self.masked, list(texts))
         except Exception as exc:
+            if self._on_failure is not None:
+                reason = FailureReason.TIMEOUT if isinstance(exc, TimeoutError) else FailureReason.ERROR
+                self._on_failure(
+                    FailureEvent(self.name, reason, self._definition.fail_mode, len(texts), "mask")
+                )
             if self._definition.fail_mode is FailMode.OPEN:
                 log.warning(
                     "pii %s: masking failed (%s); passed on unmasked", self.name, type(exc).__name__

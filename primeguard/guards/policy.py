@@ -45,12 +45,14 @@ class FallbackResult(GuardResult):
 
 @dataclass(frozen=True, slots=True)
 class FailureEvent:
-    """Passed to `on_failure` (for metrics); holds no text."""
+    """Passed to `on_failure` (for metrics); holds no text.  `step` is what failed: a check,
+    or masking (`kind: pii` with `mask: true`, which has no fallback result to count)."""
 
     guard: str
     reason: FailureReason
     fail_mode: FailMode
     texts: int
+    step: str = "check"
 
 
 @dataclass(frozen=True, slots=True)

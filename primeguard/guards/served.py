@@ -171,7 +171,7 @@ def build_guards(
         elif isinstance(definition, PiiDefinition):
             from primeguard.guards.pii import PiiGuard
 
-            guard = wrap(name, PiiGuard(name, definition), definition, on_failure)
+            guard = wrap(name, PiiGuard(name, definition, on_failure), definition, on_failure)
         elif isinstance(definition, JudgeDefinition):
             if judge is None:
                 raise ConfigError(f"guards.definitions.{name}: no judge guard factory was given")

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from primeguard.errors import NotConfigured, RateLimited, to_http
+from primeguard.guards.policy import PolicyGuard
 from primeguard.guards.thresholds import Tolerance
 from primeguard.moderation import merge_results, parse_moderation_request, to_openai_moderation
 from primeguard.pipeline import ChatResult
@@ -186,9 +187,18 @@ async def admin_status(request: Request) -> Response:
         "tenants": tenants,
         "models": list(proxy.registry.targets),
         "guards": {name: guard.version for name, guard in proxy.guards.items()},
+        "guard_health": {name: _health(guard) for name, guard in proxy.guards.items()
+                         if isinstance(guard, PolicyGuard)},
         "cache": {"backend": cache.backend, "reachable": await cache.ping(), **asdict(cache.stats.snapshot())},
     }
     return JSONResponse(body)
+
+
+def _health(guard: PolicyGuard) -> dict[str, object]:
+    """Calls since start-up, how many its fail mode answered (by reason), and its breaker."""
+    stats = guard.stats
+    return {"fail_mode": guard.fail_mode.value, "calls": stats.calls, "fallbacks": stats.fallbacks,
+            "by_reason": {r.value: n for r, n in stats.by_reason.items()}, "breaker": stats.breaker.value}
 
 
 async def metrics(request: Request) -> Response:

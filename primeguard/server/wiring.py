@@ -194,7 +194,8 @@ async def build_proxy(settings: Settings, *, telemetry: Telemetry | None = None)
         guard_settings.model_copy(update={"input": used, "output": ()}), guard_client,
         inprocess=_inprocess_guard(guard_settings.threshold_overrides()),
         judge=judge_guard_factory(settings, registry, judges, guidelines, templates.version),
-        headers_factory=lambda: dict(inject_headers({})), on_cascade=telemetry.metrics.record_cascade))
+        headers_factory=lambda: dict(inject_headers({})), on_cascade=telemetry.metrics.record_cascade,
+        on_failure=telemetry.metrics.record_guard_failure))
     selection = GuardSelection(
         inputs={n: TracedGuard(g, telemetry, TextRole.INPUT) for n, g in guards.items()},
         outputs={n: TracedGuard(g, telemetry, TextRole.OUTPUT) for n, g in guards.items()},

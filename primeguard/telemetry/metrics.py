@@ -12,12 +12,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.context_managers import Timer
 from prometheus_client.exposition import choose_encoder
 
 from primeguard.verdicts import Route, TextRole, Verdict
+
+if TYPE_CHECKING:
+    from primeguard.guards.policy import FailureEvent
 
 #: Seconds; from 1 ms (a cache hit) to a minute (a long streamed answer).
 # fmt: off
@@ -114,6 +118,14 @@ class Metrics:
             namespace=ns,
             registry=r,
         )
+        self.guard_failures = Counter(
+            "guard_failures",
+            "Guard calls that failed and were answered by the guard's fail mode instead"
+            " (step: check or mask; reason: timeout, error or circuit_open).",
+            ["guard", "step", "reason", "fail_mode"],
+            namespace=ns,
+            registry=r,
+        )
         self.upstream_errors = Counter(
             "upstream_errors", "Failed upstream calls.", ["status"], namespace=ns, registry=r
         )
@@ -179,6 +191,12 @@ class Metrics:
     def record_guard_verdict(self, guard: str, role: TextRole, verdict: Verdict) -> None:
         """`guard` is the configured guard name."""
         self.guard_verdicts.labels(guard, role.value, verdict.value).inc()
+
+    def record_guard_failure(self, event: FailureEvent) -> None:
+        """A failed-open guard otherwise shows only as `safe` verdicts."""
+        self.guard_failures.labels(
+            event.guard, event.step, event.reason.value, event.fail_mode.value
+        ).inc(event.texts)
 
     def record_cascade(self, guard: str, checked: int, escalated: int) -> None:
         """`guard` is the configured cascade's name."""

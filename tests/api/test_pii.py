@@ -420,3 +420,17 @@ def test_the_default_inputs_count_only_where_some_tenant_takes_them(
     with caplog.at_level("WARNING", logger="primeguard"):
         _warn_idle_maskers(parse_config(proxy_config(fake, guards=guards, tenants=tenants)), parse_guards(guards))
     assert "nothing is masked" in caplog.text
+
+
+def test_a_masking_failure_under_fail_open_is_counted(fake: FakeUpstream) -> None:
+    """It passes the request on unmasked: that must show somewhere other than a log line."""
+    config = proxy_config(fake, guards={
+        "definitions": {"pii": {"kind": "pii", "mask": True, "fail_mode": "open", "timeout_s": 0.05}},
+        "input": ["pii"], "output": []})
+    with start_proxy(config) as proxy:
+        _client(proxy).chat.completions.create(  # ~12 s of digits for the phone matcher
+            model="fake-gpt", messages=[{"role": "user", "content": "1234 " * 60_000}])
+        metrics = httpx.get(f"{proxy.url}/metrics").text
+        line = next(x for x in metrics.splitlines() if x.startswith("primeguard_guard_failures_total{")
+                    and 'guard="pii"' in x and 'step="mask"' in x)
+        assert 'reason="timeout"' in line and 'fail_mode="open"' in line and float(line.split()[-1]) == 1
