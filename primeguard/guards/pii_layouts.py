@@ -80,9 +80,18 @@ def spelled_cards(text: str) -> Iterator[tuple[int, int]]:
             yield run.span()
 
 
+#: "Visit us at example dot com", "meet me at home dot com": a word, not a mailbox.
+_NOT_MAILBOXES = frozenset({
+    "i", "me", "you", "him", "her", "it", "us", "we", "they", "them", "this", "that", "here",
+    "there", "home", "work", "school", "one", "all", "online", "out", "up", "located", "based",
+    "available", "find", "visit", "look",
+})  # fmt: skip
+
+
 def spelled_emails(text: str) -> Iterator[tuple[int, int]]:
     for found in _EMAILS.finditer(text):
-        yield found.span()
+        if found.group().split()[0].lower() not in _NOT_MAILBOXES:
+            yield found.span()
 
 
 def is_card_number(digits: str) -> bool:

@@ -68,7 +68,8 @@ def test_spelled_numbers_and_addresses() -> None:
         "jane{ at }example{ dot }org",
     ):
         assert list(spelled_emails(f"write to {address} today")), address
-    for benign in ("look at the example dot com page", "meet at noon", "[at] the door"):
+    for benign in ("look at the example dot com page", "meet at noon", "[at] the door",
+                   "visit us at example dot com", "meet me at home dot com"):
         assert list(spelled_emails(benign)) == [], benign
 
 
