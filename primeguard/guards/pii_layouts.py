@@ -10,9 +10,13 @@ left, so the check, masking and `/v1/moderations` all see it:
   digits, fours with a shorter last group, 4-6-5 or 4-6-4), 13 to 19 digits in all,
   with a card's leading digits and a valid Luhn check.  Decimals, dates and arrays
   of two- or three-digit numbers change separator or layout, and fail one of these.
+  Lists and tables separate numbers by commas, semicolons or pipes, and one row in
+  twenty passes a card's checks: spread by those, a number is read only with a card
+  word ("card", "visa", "cvv", ...) within 100 characters.
 - `spelled_cards`: 13 to 19 digit words in a row ("four five three nine …").
-- `spelled_emails`: an address with "at" and "dot" in brackets, or as words before a
-  common top-level domain.
+- `spelled_emails`: an address with "at" and "dot" in brackets, or in words where
+  the mailbox looks like one (a dot, digit or "dot" in it) or the domain is a mail
+  provider's ("jsmith at gmail dot com"; not "he worked at Pets dot com").
 
 Pure functions over a string, wrapped as Presidio recognizers by `recognizers()`.
 """
@@ -29,23 +33,46 @@ from primeguard.guards.pii_text import TEST_CARDS
 VERSION = "layouts1"  # change with what these readers find
 SCORE = 0.9  # Presidio scores a Luhn-checked card 1.0; these are read less directly
 
-_RUN = re.compile(r"\d+(?:[^\w]{1,8}\d+)+")
+# (?<!\d) and (?<![\w.+\-]): a match starts only where a run starts (else a long run is
+# tried from each of its characters: quadratic).
+_RUN = re.compile(r"(?<!\d)\d+(?:[^\w]{1,8}\d+)+")
+#: Separators that lists and tables use ("3, 1, 4", "| 5909 | 5984 |"): a number spread by
+#: them is read only with a card word near it.  Spaces alone need none ("4 5 3 9 …", one
+#: digit a line: `readable` makes line breaks between digits a space).
+_PLAIN_SEPARATOR = re.compile(r"\s*[,;|][\s,;|]*")
+_CARD_WORDS = re.compile(
+    r"\b(?:card|credit|debit|visa|master\s?card|amex|american express|discover|maestro|jcb"
+    r"|diners|cc|pan|cvv|cvc|expir\w*|billing|payment)\b",
+    re.IGNORECASE,
+)
+_CONTEXT_CHARS = 100
 _LAYOUTS = ((4, 6, 5), (4, 6, 4))
 _DIGIT_WORDS = {
     "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
     "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
 }  # fmt: skip
 _WORD = "|".join(_DIGIT_WORDS)
-_SPELLED = re.compile(rf"\b(?:{_WORD})(?:[\s,\-]+(?:{_WORD})\b){{12,18}}", re.IGNORECASE)
+_SPELLED = re.compile(rf"\b(?:{_WORD})(?:[\s,\-]{{1,8}}(?:{_WORD})\b){{12,18}}", re.IGNORECASE)
 _SPELLED_WORD = re.compile(_WORD, re.IGNORECASE)
 _AT = r"\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*"
 _DOT = r"(?:\s*[\[\(\{<]\s*dot\s*[\]\)\}>]\s*|\.)"
 _TLDS = "com|org|net|edu|gov|io|co|uk|de|fr|ca|au|us|info|me|ai|dev|app"
+_MAILBOX = r"(?<![\w.+\-])[\w.+\-]+"
 _EMAILS = re.compile(
-    rf"[\w.+\-]+{_AT}[\w\-]+(?:{_DOT}[\w\-]+)+"  # jane[at]example[dot]com, jane (at) example.com
-    rf"|\b[\w.+\-]+(?:\s+dot\s+\w+)*\s+at\s+[\w\-]+(?:\s+dot\s+[\w\-]+)*\s+dot\s+(?:{_TLDS})\b",
+    # jane[at]example[dot]com, jane (at) example.com: the domain starts with a letter
+    rf"{_MAILBOX}{_AT}[a-z][\w\-]*(?:{_DOT}[\w\-]+)+"
+    # jane dot doe at example dot com
+    rf"|(?P<words>{_MAILBOX}(?:\s+dot\s+\w+)*)\s+at\s+(?P<domain>[\w\-]+(?:\s+dot\s+[\w\-]+)*)"
+    rf"\s+dot\s+(?:{_TLDS})\b",
     re.IGNORECASE,
 )
+#: In words, a mailbox is read as one when it looks like one (j.smith, jane dot doe, jsmith99)
+#: or the domain is a mail provider's: "he worked at Pets dot com" is a sentence.
+_MAILBOX_LIKE = re.compile(r"[._+\-\d]|\sdot\s", re.IGNORECASE)
+_MAIL_PROVIDERS = frozenset({
+    "gmail", "googlemail", "yahoo", "hotmail", "outlook", "live", "msn", "icloud", "me", "aol",
+    "proton", "protonmail", "pm", "gmx", "mail", "yandex", "zoho", "fastmail", "tutanota",
+})  # fmt: skip
 
 
 def spread_cards(text: str) -> Iterator[tuple[int, int]]:
@@ -63,12 +90,11 @@ def spread_cards(text: str) -> Iterator[tuple[int, int]]:
                 continue
             part = groups[first:last]
             sizes = [g.end() - g.start() for g in part]
-            if (
-                len(part) > 1
-                and _laid_out(sizes)
-                and is_card_number("".join(g.group() for g in part))
-            ):
-                yield run.start() + part[0].start(), run.start() + part[-1].end()
+            digits = "".join(g.group() for g in part)
+            if len(part) > 1 and _laid_out(sizes) and is_card_number(digits):
+                start, end = run.start() + part[0].start(), run.start() + part[-1].end()
+                if not _PLAIN_SEPARATOR.fullmatch(seps[first]) or _near_card_word(text, start, end):
+                    yield start, end
             first = last - 1 if last - 1 > first else last
 
 
@@ -90,8 +116,20 @@ _NOT_MAILBOXES = frozenset({
 
 def spelled_emails(text: str) -> Iterator[tuple[int, int]]:
     for found in _EMAILS.finditer(text):
-        if found.group().split()[0].lower() not in _NOT_MAILBOXES:
+        words, domain = found.group("words"), found.group("domain")
+        bracketed = words is None
+        if bracketed or _reads_as_mailbox(words, domain):
             yield found.span()
+
+
+def _reads_as_mailbox(words: str, domain: str) -> bool:
+    if words.lower() in _NOT_MAILBOXES:
+        return False
+    return bool(_MAILBOX_LIKE.search(words)) or domain.split()[0].lower() in _MAIL_PROVIDERS
+
+
+def _near_card_word(text: str, start: int, end: int) -> bool:
+    return bool(_CARD_WORDS.search(text, max(0, start - _CONTEXT_CHARS), end + _CONTEXT_CHARS))
 
 
 def is_card_number(digits: str) -> bool:

@@ -71,6 +71,14 @@ class WindowSpans:
             return None
         return self._span(self._ledger.count, self._ledger.length)
 
+    def end_span(self) -> Span:
+        """After `finish`: a span ending where the text ends, whether or not a window has
+        covered it (for a check of what came after the last token: `tail.TailText`)."""
+        count = self._ledger.count
+        index = (count + self.stride - 1) // self.stride
+        start = max(0, count - self.window)
+        return Span(index, start, count, self._ledger.end_of(start), self._ledger.length)
+
     def texts(self, spans: list[Span]) -> list[str]:
         """The windows' texts; then drop text no later window can start in (keeps joins O(W))."""
         text = "".join(self._parts)

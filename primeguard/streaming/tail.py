@@ -4,9 +4,11 @@ Token windows suit classifiers, but a number can be stretched over more tokens
 than a window holds ("4 .,;: 5 .,;: 3 …").  So at each of the windows'
 checkpoints `TailText` hands out the text added since the previous one, after the
 last `overlap` characters before it: whatever fits in `overlap` characters is seen
-whole by some checkpoint, however many tokens it spans.  Invisible characters are
-dropped as they arrive (pattern guards drop them too), so padding with them neither
-stretches a number nor fills the buffer.
+whole by some checkpoint, however many tokens it spans.  As the text arrives it is
+read as pattern guards read it (`guards.pii_text.readable`): invisible characters
+dropped, compatibility forms decomposed (superscript and circled digits are digits),
+and a run of spaces, line breaks or dashes cut to 3 characters.  So padding of either
+kind neither stretches a number past the overlap nor fills the buffer.
 
 A number can also straddle a checkpoint: its first digits would pass, and be
 released, before its last ones arrive.  So `open_from` says where the text ends in a
@@ -19,6 +21,7 @@ Holds O(overlap + one stride) characters.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import deque
 from dataclasses import dataclass
 
@@ -30,7 +33,10 @@ _DIGIT_WORDS = "zero|oh|one|two|three|four|five|six|seven|eight|nine"
 #: in `_OPEN_REACH` characters.
 _OPEN_RUN = re.compile(rf"(?:(?:\d|\b(?:{_DIGIT_WORDS})\b)[^\w]{{0,8}})+\Z", re.IGNORECASE)
 _OPEN_REACH = 256
-_OPEN_END = re.compile(rf"(?:\d|\b(?:{_DIGIT_WORDS}))[^\w]{{0,8}}\Z", re.IGNORECASE)  # cheap test first
+_MAX_GAP = 3  # characters kept of a run of spaces, line breaks or dashes
+_OPEN_END = re.compile(
+    rf"(?:\d|\b(?:{_DIGIT_WORDS}))[^\w]{{0,8}}\Z", re.IGNORECASE
+)  # cheap test first
 
 
 @dataclass(slots=True)
@@ -48,16 +54,36 @@ class TailText:
         self._kept: deque[_Piece] = deque()  # the overlap, visible text of deltas taken before
         self._pending: deque[_Piece] = deque()  # deltas not taken yet
         self._length = 0
+        self._gap = 0  # length of the run of spaces or dashes the text ends in
         #: After `take`: the answer offset from which a run of digits at its end begins
         #: (to be held back until the run ends), or None.
         self.open_from: int | None = None
 
+    @property
+    def unread(self) -> bool:
+        """Text has been fed that no `take` has handed out yet."""
+        return bool(self._pending)
+
     def feed(self, delta: str) -> None:
         start = self._length
         self._length += len(delta)
-        self._pending.append(
-            _Piece(start, self._length, "".join(c for c in delta if not invisible(c)))
-        )
+        self._pending.append(_Piece(start, self._length, self._readable(delta)))
+
+    def _readable(self, delta: str) -> str:
+        out = []
+        for original in delta:
+            chars = original if original.isascii() else unicodedata.normalize("NFKD", original)
+            for char in chars:
+                if invisible(char):
+                    continue
+                if char.isspace() or char == "-" or unicodedata.category(char) == "Pd":
+                    self._gap += 1
+                    if self._gap > _MAX_GAP:
+                        continue
+                else:
+                    self._gap = 0
+                out.append(char)
+        return "".join(out)
 
     def take(self, end_char: int) -> str:
         """The text up to answer offset `end_char` not handed out yet, after the overlap."""

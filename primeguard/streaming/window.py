@@ -139,10 +139,9 @@ class WindowedOutputGuard:
                 frontier = min(frontier, self._tail.open_from)  # a number may still be going on
             while held and held[0].end_char <= frontier:
                 yield self._release(held.popleft())
-        self._spans.finish()
-        final = self._spans.final()
-        if final is not None:
-            cut = await self._run_checks([final], self._texts([final]), [h.chunk for h in held])
+        last = self._last()
+        if last is not None:
+            cut = await self._run_checks(*last, [h.chunk for h in held])
             if cut is not None:
                 yield cut
                 return
@@ -166,12 +165,9 @@ class WindowedOutputGuard:
                     yield cut
                     return
                 yield self._release(_Held(chunk, self._spans.length))
-            self._spans.finish()
-            final = self._spans.final()
-            if final is not None:
-                pending.append(
-                    asyncio.create_task(self._run_checks([final], self._texts([final]), []))
-                )
+            last = self._last()
+            if last is not None:
+                pending.append(asyncio.create_task(self._run_checks(*last, [])))
             cut = await self._harvest(pending, block=True, held=[])
             if cut is not None:
                 yield cut
@@ -221,10 +217,23 @@ class WindowedOutputGuard:
         if self._tail is not None:
             self._tail.feed(text)
 
-    def _texts(self, spans: list[Span]) -> _Texts:
+    def _texts(self, spans: list[Span], *, windows: bool = True) -> _Texts:
         """What the checks of these (due, in order) windows read; taken now, in stream order."""
         tail = self._tail.take(spans[-1].end_char) if self._tail is not None else None
-        return _Texts(self._spans.texts(spans), tail)
+        return _Texts(self._spans.texts(spans) if windows else [], tail)
+
+    def _last(self) -> tuple[list[Span], _Texts] | None:
+        """At the end of the stream: the last, partial window, if any tokens are left; else,
+        where text came after the last checkpoint (trailing spaces in the chunk that held
+        it), a check of the tail alone."""
+        self._spans.finish()
+        final = self._spans.final()
+        if final is not None:
+            return [final], self._texts([final])
+        if self._tail is not None and self._tail.unread:
+            end = self._spans.end_span()
+            return [end], self._texts([end], windows=False)
+        return None
 
     def _release(self, held: _Held[T]) -> Release[T]:
         self._released_chars = held.end_char
@@ -245,8 +254,11 @@ class WindowedOutputGuard:
                 held=held,
             ) from exc
         checks = [to_window_check(outcome) for outcome in outcomes]
-        if len(checks) > len(spans):
-            checks[-2:] = [merged(checks[-2], checks[-1])]
+        if len(checks) > len(texts.windows):  # the tail's answer, counted as the last window's
+            tail = checks.pop()
+            checks[-1:] = [merged(checks[-1], tail)] if checks else [tail]
+        if len(checks) < len(spans):  # a tail-only check with nothing left to read
+            return None
         cut = None
         for span, result in zip(spans, checks, strict=True):
             record = WindowRecord(
@@ -276,6 +288,8 @@ class _Texts:
 
 async def _check_all(calls: list[tuple[Checker, str]]) -> list[CheckOutcome]:
     """One check is awaited directly (no extra task, so a fast check ends in one step)."""
+    if not calls:
+        return []
     if len(calls) == 1:
         check, text = calls[0]
         return [await check(text)]

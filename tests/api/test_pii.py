@@ -434,3 +434,11 @@ def test_a_masking_failure_under_fail_open_is_counted(fake: FakeUpstream) -> Non
         line = next(x for x in metrics.splitlines() if x.startswith("primeguard_guard_failures_total{")
                     and 'guard="pii"' in x and 'step="mask"' in x)
         assert 'reason="timeout"' in line and 'fail_mode="open"' in line and float(line.split()[-1]) == 1
+
+
+def test_a_spread_number_across_a_slice_boundary_is_read(guard: PiiGuard) -> None:
+    """Long texts are scanned in overlapping slices: the overlap must hold the longest form
+    read (a card spread by 8-character separators: 171 characters)."""
+    spread = " .,;: ".join(NUMBER.replace(" ", ""))
+    for lead in range(3_850, 4_001, 15):
+        assert guard.verdicts(["x" * lead + " " + spread]) == [Verdict.UNSAFE], lead

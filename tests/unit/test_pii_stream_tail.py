@@ -25,21 +25,24 @@ CARD = "4539148803436467"  # Luhn-valid, not a published test number
 
 def test_spread_card_layouts_are_read() -> None:
     groups = [CARD[i : i + 4] for i in range(0, 16, 4)]
-    for text in (
+    odd = (  # separators no list or table uses: read on their own
         " . ".join(CARD),
         ".".join(CARD),
-        ", ".join(CARD),
-        "\n".join(CARD),
         " .,;: ".join(CARD),
         " . ".join(groups),
         " .,; ".join(groups),
         "**" + "** **".join(groups) + "**",
         "3766 . 258517 . 81286",  # Amex's 4-6-5
-    ):
+        " ".join(CARD),
+    )
+    plain = (", ".join(CARD), "; ".join(CARD), " | ".join(groups))  # only near a card word
+    for text in (*odd, *(f"the card: {p}" for p in plain)):
         found = list(spread_cards(f"it is {text} ok"))
         assert len(found) == 1, text
         start, end = found[0]
         assert re.sub(r"\D", "", f"it is {text} ok"[start:end]) in (CARD, "376625851781286")
+    for text in plain:
+        assert list(spread_cards(f"the values: {text}")) == [], text
 
 
 def test_numbers_that_only_look_spread_are_not_cards() -> None:
@@ -52,6 +55,8 @@ def test_numbers_that_only_look_spread_are_not_cards() -> None:
         "1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 0, 1, 1, 1, 2",  # no card starts with 1
         "4 2 4 2 4 2 4 2 4 2 4 2 4 2 4 2",  # a published test number
         "4539 . 1488 . 0343 , 6467",  # one group set apart differently
+        "| 5909 | 5984 | 4814 | 2384 |",  # a table row that passes a card's checks
+        "e = [2, 7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5, 9, 0, 4, 5]",  # and an array of e's digits
     ):
         assert list(spread_cards(text)) == [], text
 
@@ -68,8 +73,10 @@ def test_spelled_numbers_and_addresses() -> None:
         "jane{ at }example{ dot }org",
     ):
         assert list(spelled_emails(f"write to {address} today")), address
+    assert list(spelled_emails("or jsmith at gmail dot com")) == [(3, 26)]  # a mail provider
     for benign in ("look at the example dot com page", "meet at noon", "[at] the door",
-                   "visit us at example dot com", "meet me at home dot com"):
+                   "visit us at example dot com", "meet me at home dot com",
+                   "He worked at Pets dot com in 1999.", "Meeting time [at] 10.30 tomorrow."):
         assert list(spelled_emails(benign)) == [], benign
 
 
@@ -88,6 +95,15 @@ def test_tail_overlaps_and_drops_invisible_characters() -> None:
     tail.feed("klm")
     assert tail.take(15) == "abcdefghijklm"[-8 - 7 :]  # the last 8 read again, then what is new
     assert tail.take(15) == "fghijklm"  # nothing new: the overlap alone
+
+
+def test_tail_reads_as_the_pattern_guard_does() -> None:
+    """Padding by spaces or dashes is cut to 3 characters, whatever the chunks; superscript
+    and circled digits are digits."""
+    tail = TailText()
+    for delta in ["4", *[" "] * 300, "5", " -" * 150, "3", "\u00b9\u2460"]:
+        tail.feed(delta)
+    assert tail.take(10**6) == "4   5 - 311"  # superscript one, circled one
 
 
 def test_tail_says_where_an_unfinished_run_of_digits_began() -> None:
@@ -158,6 +174,27 @@ async def test_a_number_across_a_checkpoint_is_held_in_first_window_mode() -> No
         WindowedOutputGuard(_safe, release=HoldBackRelease.FIRST_WINDOW), words
     )
     assert not cut and "4539" in text  # the setup leaks without the tail (the test can fail)
+
+
+@pytest.mark.parametrize("release", list(HoldBackRelease))
+@pytest.mark.parametrize("filler", [9, 10, 11])  # the number's last token lands on a checkpoint
+async def test_a_number_in_the_last_chunk_is_read_though_no_token_follows(
+        release: HoldBackRelease, filler: int) -> None:
+    """The last chunk holds the checkpoint's token and trailing spaces: no window is due
+    after it, but the tail has not read it."""
+    deltas = ["Sure thing ", "word " * filler, "4539 1488 0343 6467\n"]
+    guard = WindowedOutputGuard(_safe, release=release, tail_check=_card_check)
+    text, cut = await _released(guard, deltas)
+    assert cut and "4539" not in text
+
+
+@pytest.mark.parametrize("release", list(HoldBackRelease))
+@pytest.mark.parametrize("gap", [" " * 300, "\n" * 300, "\u3000" * 300, " -" * 150 + " "])
+async def test_a_number_padded_with_space_or_dashes_is_read_whole(release: HoldBackRelease, gap: str) -> None:
+    deltas = ["Here: ", *(ch for d in CARD for ch in d + gap), "bye"]
+    guard = WindowedOutputGuard(_safe, release=release, tail_check=_card_check)
+    text, cut = await _released(guard, deltas)
+    assert cut and not any(ch.isdigit() for ch in text)
 
 
 async def test_a_safe_answer_with_numbers_is_released_whole() -> None:
