@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -100,3 +101,23 @@ def merged(first: WindowCheck, second: WindowCheck) -> WindowCheck:
         max(first.score, second.score),
         tuple(dict.fromkeys((*first.categories, *second.categories))),
     )
+
+
+async def check_all(calls: list[tuple[Checker, str]]) -> list[CheckOutcome]:
+    """Each (checker, text) run concurrently, answers in order; the first failure raises.
+    One check is awaited directly (no extra task, so a fast check ends in one step)."""
+    if not calls:
+        return []
+    if len(calls) == 1:
+        check, text = calls[0]
+        return [await check(text)]
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_call(check, text)) for check, text in calls]
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0]  # keeps the checker's own exception as cause
+    return [task.result() for task in tasks]
+
+
+async def _call(check: Checker, text: str) -> CheckOutcome:
+    return await check(text)

@@ -40,13 +40,13 @@ from typing import Generic, TypeVar
 
 from primeguard.streaming.events import (
     Checker,
-    CheckOutcome,
     Cut,
     HoldBackRelease,
     Release,
     StreamCheckError,
     StreamMode,
     WindowRecord,
+    check_all,
     merged,
     to_window_check,
 )
@@ -246,7 +246,7 @@ class WindowedOutputGuard:
         if self._tail_check is not None and texts.tail:
             calls.append((self._tail_check, texts.tail))
         try:
-            outcomes = await _check_all(calls)
+            outcomes = await check_all(calls)
         except Exception as exc:
             raise StreamCheckError(
                 f"window check failed: {type(exc).__name__}",
@@ -284,22 +284,3 @@ class WindowedOutputGuard:
 class _Texts:
     windows: list[str]
     tail: str | None  # None without a tail checker
-
-
-async def _check_all(calls: list[tuple[Checker, str]]) -> list[CheckOutcome]:
-    """One check is awaited directly (no extra task, so a fast check ends in one step)."""
-    if not calls:
-        return []
-    if len(calls) == 1:
-        check, text = calls[0]
-        return [await check(text)]
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(_call(check, text)) for check, text in calls]
-    except ExceptionGroup as failed:
-        raise failed.exceptions[0]  # keeps the checker's own exception as cause
-    return [task.result() for task in tasks]
-
-
-async def _call(check: Checker, text: str) -> CheckOutcome:
-    return await check(text)
