@@ -54,9 +54,10 @@ log = logging.getLogger("primeguard")
 
 _LANGUAGE = "en"
 # Slices scanned at a time, overlapping by more than any entity the recognizers match (a card
-# number spread by 8-character separators: 171 characters), so none is split by a boundary.
+# number spread by 8-character separators, 171 characters, and the 100 before it where a card
+# word is looked for), so none is split by a boundary.
 SLICE_CHARS = 4_000
-OVERLAP_CHARS = 256
+OVERLAP_CHARS = 320
 
 
 class PiiGuard:

@@ -12,7 +12,7 @@ left, so the check, masking and `/v1/moderations` all see it:
   of two- or three-digit numbers change separator or layout, and fail one of these.
   Lists and tables separate numbers by commas, semicolons or pipes, and one row in
   twenty passes a card's checks: spread by those, a number is read only with a card
-  word ("card", "visa", "cvv", ...) within 100 characters.
+  word ("card", "visa", "cvv", ...) in the 100 characters before it.
 - `spelled_cards`: 13 to 19 digit words in a row ("four five three nine …").
 - `spelled_emails`: an address with "at" and "dot" in brackets, or in words where
   the mailbox looks like one (a dot, digit or "dot" in it) or the domain is a mail
@@ -129,7 +129,9 @@ def _reads_as_mailbox(words: str, domain: str) -> bool:
 
 
 def _near_card_word(text: str, start: int, end: int) -> bool:
-    return bool(_CARD_WORDS.search(text, max(0, start - _CONTEXT_CHARS), end + _CONTEXT_CHARS))
+    """A card word in the 100 characters before the number (not after it: a stream has let
+    the number out before a word after it arrives)."""
+    return bool(_CARD_WORDS.search(text, max(0, start - _CONTEXT_CHARS), end))
 
 
 def is_card_number(digits: str) -> bool:

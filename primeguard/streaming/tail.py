@@ -3,12 +3,14 @@
 Token windows suit classifiers, but a number can be stretched over more tokens
 than a window holds ("4 .,;: 5 .,;: 3 …").  So at each of the windows'
 checkpoints `TailText` hands out the text added since the previous one, after the
-last `overlap` characters before it: whatever fits in `overlap` characters is seen
-whole by some checkpoint, however many tokens it spans.  As the text arrives it is
+last `overlap` (320) characters before it: whatever fits in them is seen whole by
+some checkpoint, however many tokens it spans (the longest number read, 171
+characters, and the 100 characters before it where a card word is looked for).  As the text arrives it is
 read as pattern guards read it (`guards.pii_text.readable`): invisible characters
 dropped, compatibility forms decomposed (superscript and circled digits are digits),
-and a run of spaces, line breaks or dashes cut to 3 characters.  So padding of either
-kind neither stretches a number past the overlap nor fills the buffer.
+and a run of spaces, line breaks or dashes read as one character (a dash if it holds
+one, as `readable` reads the gap between two digits).  So padding of either kind
+neither stretches a number past the overlap nor fills the buffer.
 
 A number can also straddle a checkpoint: its first digits would pass, and be
 released, before its last ones arrive.  So `open_from` says where the text ends in a
@@ -27,16 +29,35 @@ from dataclasses import dataclass
 
 from primeguard.streaming.tokens import invisible
 
-_DIGIT_WORDS = "zero|oh|one|two|three|four|five|six|seven|eight|nine"
-#: Digits or digit words, each followed by up to 8 marks or spaces, to the end of the text:
-#: the longest card number a pattern guard reads (19 digits, 8-character separators) fits
-#: in `_OPEN_REACH` characters.
-_OPEN_RUN = re.compile(rf"(?:(?:\d|\b(?:{_DIGIT_WORDS})\b)[^\w]{{0,8}})+\Z", re.IGNORECASE)
+_DIGIT_WORDS = (
+    "zero",
+    "oh",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+)
+_WORDS = "|".join(_DIGIT_WORDS)
+#: What a chunk may end in halfway through a digit word ("fi", "thr").
+_PREFIXES = "|".join(
+    sorted({w[:i] for w in _DIGIT_WORDS for i in range(1, len(w))}, key=len, reverse=True)
+)
+_SEPARATOR = r"[\W_]{0,8}"  # marks or spaces; "_" too (`readable` reads it between groups)
+#: Digits or digit words, each followed by up to 8 separators, to the end of the text (or to
+#: a digit word cut short there): the longest card number a pattern guard reads (19 digits,
+#: 8-character separators) fits in `_OPEN_REACH` characters.
+_OPEN_RUN = re.compile(
+    rf"(?:(?:\d|\b(?:{_WORDS})\b){_SEPARATOR})+(?:\b(?:{_PREFIXES}))?\Z", re.IGNORECASE
+)
+_OPEN_END = re.compile(  # a cheap test first
+    rf"(?:(?:\d|\b(?:{_WORDS})){_SEPARATOR}|\b(?:{_PREFIXES}))\Z", re.IGNORECASE
+)
 _OPEN_REACH = 256
-_MAX_GAP = 3  # characters kept of a run of spaces, line breaks or dashes
-_OPEN_END = re.compile(
-    rf"(?:\d|\b(?:{_DIGIT_WORDS}))[^\w]{{0,8}}\Z", re.IGNORECASE
-)  # cheap test first
 
 
 @dataclass(slots=True)
@@ -49,12 +70,12 @@ class _Piece:
 class TailText:
     """Fed the answer's deltas; hands out what pattern guards read at each checkpoint."""
 
-    def __init__(self, overlap: int = 256) -> None:
+    def __init__(self, overlap: int = 320) -> None:
         self._overlap = overlap
         self._kept: deque[_Piece] = deque()  # the overlap, visible text of deltas taken before
         self._pending: deque[_Piece] = deque()  # deltas not taken yet
         self._length = 0
-        self._gap = 0  # length of the run of spaces or dashes the text ends in
+        self._gap = ""  # the run of spaces or dashes the text ends in, as one character
         #: After `take`: the answer offset from which a run of digits at its end begins
         #: (to be held back until the run ends), or None.
         self.open_from: int | None = None
@@ -76,13 +97,13 @@ class TailText:
             for char in chars:
                 if invisible(char):
                     continue
-                if char.isspace() or char == "-" or unicodedata.category(char) == "Pd":
-                    self._gap += 1
-                    if self._gap > _MAX_GAP:
-                        continue
+                if char.isspace():
+                    self._gap = self._gap or " "
+                elif char == "-" or unicodedata.category(char) == "Pd":
+                    self._gap = "-"
                 else:
-                    self._gap = 0
-                out.append(char)
+                    out += [self._gap, char]  # the run, now ended, as one character
+                    self._gap = ""
         return "".join(out)
 
     def take(self, end_char: int) -> str:

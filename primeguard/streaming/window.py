@@ -81,7 +81,7 @@ class WindowedOutputGuard:
         max_pending_checks: int = 1,
         release: HoldBackRelease = HoldBackRelease.EVERY_WINDOW,
         tail_check: Checker | None = None,
-        tail_overlap_chars: int = 256,
+        tail_overlap_chars: int = 320,
     ) -> None:
         self._spans = WindowSpans(window_tokens, stride_tokens, tokenizer_len)
         self._check = check

@@ -214,6 +214,36 @@ def test_a_streamed_number_stretched_with_visible_marks_is_cut_before_any_digit_
     assert text.startswith("Here is the number") and not any(ch.isdigit() for ch in text)
 
 
+def test_a_streamed_number_with_one_wider_dash_gap_is_cut(
+        pii_proxy: ServerThread, fake: FakeUpstream) -> None:
+    """The whole answer reads every gap between two digits as "-"; the stream must too (a
+    first fix cut a long gap to its first 3 characters, spaces, and so split the number)."""
+    digits = NUMBER.replace(" ", "")
+    fake.script.answer_text = f"Digits: {'-'.join(digits[:4])}   -{'-'.join(digits[4:])} and that is all."
+    chunks = list(_client(pii_proxy).chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": "Card?"}], stream=True))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert chunks[-1].choices[0].finish_reason == "content_filter"
+    assert not any(ch.isdigit() for ch in text)
+
+
+@pytest.mark.anyio
+async def test_numbers_of_two_interleaved_choices_are_not_read_as_one(guard: PiiGuard) -> None:
+    """Two choices' "808012" and "2024", joined by a line break, read as a UK NHS number."""
+    from primeguard.guards.settings import StreamSettings
+    from primeguard.output_text import StreamTexts
+    from primeguard.streaming import Cut
+    from primeguard.streaming.checks import output_stream_guard
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for index, text in [(0, "it ran "), (0, "808012"), (1, "2024 sat"), (0, " ok")]:
+            yield {"choices": [{"index": index, "delta": {"content": text}}]}
+
+    stream = output_stream_guard(StreamSettings(release="first_window"), [], pattern_guards=[guard])
+    events = [event async for event in stream.guard(chunks(), StreamTexts())]
+    assert not any(isinstance(event, Cut) for event in events) and len(events) == 4
+
+
 def test_a_streamed_number_padded_with_invisible_characters_is_still_cut(
         pii_proxy: ServerThread, fake: FakeUpstream) -> None:
     """Counted as tokens, the padding would stretch the number over more than one window,

@@ -43,6 +43,8 @@ def test_spread_card_layouts_are_read() -> None:
         assert re.sub(r"\D", "", f"it is {text} ok"[start:end]) in (CARD, "376625851781286")
     for text in plain:
         assert list(spread_cards(f"the values: {text}")) == [], text
+        # a card word only after it: a stream has let the number out before the word arrives
+        assert list(spread_cards(f"the values: {text}, all on the card")) == [], text
 
 
 def test_numbers_that_only_look_spread_are_not_cards() -> None:
@@ -98,12 +100,28 @@ def test_tail_overlaps_and_drops_invisible_characters() -> None:
 
 
 def test_tail_reads_as_the_pattern_guard_does() -> None:
-    """Padding by spaces or dashes is cut to 3 characters, whatever the chunks; superscript
-    and circled digits are digits."""
+    """A run of spaces or dashes is one character, a dash if it holds one, whatever the
+    chunks; superscript and circled digits are digits."""
     tail = TailText()
-    for delta in ["4", *[" "] * 300, "5", " -" * 150, "3", "\u00b9\u2460"]:
+    for delta in ["4", *[" "] * 300, "5", " -" * 150, "3", "\u00b9\u2460", "   -", "1"]:
         tail.feed(delta)
-    assert tail.take(10**6) == "4   5 - 311"  # superscript one, circled one
+    assert tail.take(10**6) == "4 5-311-1"  # superscript one, circled one
+
+
+@pytest.mark.parametrize(
+    ("deltas", "run_from"),
+    [
+        (["The number: ", "four five thr"], 12),  # a chunk that ends inside a digit word
+        (["The number: ", "4539_1488_"], 12),  # "_" between groups, as `readable` reads it
+        (["The number: ", "4539 ", "1488 ", "  "], 12),  # a run of spaces not ended yet
+    ],
+)
+def test_an_unfinished_run_is_held_however_the_chunk_ends(deltas: list[str], run_from: int) -> None:
+    tail = TailText()
+    for delta in deltas:
+        tail.feed(delta)
+    tail.take(10**6)
+    assert tail.open_from == run_from
 
 
 def test_tail_says_where_an_unfinished_run_of_digits_began() -> None:
