@@ -4,13 +4,14 @@ Token windows suit classifiers, but a number can be stretched over more tokens
 than a window holds ("4 .,;: 5 .,;: 3 …").  So at each of the windows'
 checkpoints `TailText` hands out the text added since the previous one, after the
 last `overlap` (320) characters before it: whatever fits in them is seen whole by
-some checkpoint, however many tokens it spans (the longest number read, 171
-characters, and the 100 characters before it where a card word is looked for).  As the text arrives it is
-read as pattern guards read it (`guards.pii_text.readable`): invisible characters
-dropped, compatibility forms decomposed (superscript and circled digits are digits),
-and a run of spaces, line breaks or dashes read as one character (a dash if it holds
-one, as `readable` reads the gap between two digits).  So padding of either kind
-neither stretches a number past the overlap nor fills the buffer.
+some checkpoint, however many tokens it spans (the longest number read is 171
+characters, and a card word is looked for in the 100 before it).
+
+The text is read as it arrives, as pattern guards read it (`guards.pii_text.readable`):
+invisible characters dropped, compatibility forms decomposed (superscript and circled
+digits are digits), and a run of spaces, line breaks or dashes read as one character
+(a dash if it holds one, as `readable` reads the gap between two digits).  So padding
+of either kind neither stretches a number past the overlap nor fills the buffer.
 
 A number can also straddle a checkpoint: its first digits would pass, and be
 released, before its last ones arrive.  So `open_from` says where the text ends in a
@@ -30,18 +31,8 @@ from dataclasses import dataclass
 from primeguard.streaming.tokens import invisible
 
 _DIGIT_WORDS = (
-    "zero",
-    "oh",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-)
+    "zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+)  # fmt: skip
 _WORDS = "|".join(_DIGIT_WORDS)
 #: What a chunk may end in halfway through a digit word ("fi", "thr").
 _PREFIXES = "|".join(
