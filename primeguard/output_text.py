@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from primeguard.protocol.chat import tool_call_parts
+from primeguard.streaming.tokens import PART_MARK
 
 #: Characters of a part's text fed again when the stream switches back to it.
 TAIL_CHARS = 256
@@ -26,7 +27,7 @@ _SPACE_RUNS = re.compile(r"(\s)\s+")
 #: Between the text of one part (a choice, a tool call) and another's: a line break, and a
 #: mark that ends a run of digits, so that pattern guards do not read the numbers of two
 #: parts as one (two parts' "808012" and "2024" read as a UK NHS number).
-PART_BREAK = "\n\u00a6\n"
+PART_BREAK = f"\n{PART_MARK}\n"
 
 _TEXT_FIELDS = ("refusal", "reasoning_content", "reasoning")
 

@@ -16,7 +16,9 @@ of either kind neither stretches a number past the overlap nor fills the buffer.
 A number can also straddle a checkpoint: its first digits would pass, and be
 released, before its last ones arrive.  So `open_from` says where the text ends in a
 run of digits (or digit words) that could still go on, and hold-back releases
-nothing from there until the run has ended and been read whole.
+nothing from there until the run has ended and been read whole.  Where parts of a
+stream interleave (`n` > 1 choices, parallel tool calls), each part's text before a
+switch (`PART_MARK`) is looked at too, while it is in the overlap.
 
 Holds O(overlap + one stride) characters.
 """
@@ -28,7 +30,7 @@ import unicodedata
 from collections import deque
 from dataclasses import dataclass
 
-from primeguard.streaming.tokens import invisible
+from primeguard.streaming.tokens import PART_MARK, invisible
 
 _DIGIT_WORDS = (
     "zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
@@ -49,6 +51,14 @@ _OPEN_END = re.compile(  # a cheap test first
     rf"(?:(?:\d|\b(?:{_WORDS})){_SEPARATOR}|\b(?:{_PREFIXES}))\Z", re.IGNORECASE
 )
 _OPEN_REACH = 256
+
+
+def _open_run(text: str, end: int) -> int | None:
+    """Where a run of digits that `text[:end]` ends in begins (within `_OPEN_REACH`)."""
+    if _OPEN_END.search(text, max(0, end - 16), end) is None:
+        return None
+    found = _OPEN_RUN.search(text, max(0, end - _OPEN_REACH), end)
+    return None if found is None else found.start()
 
 
 @dataclass(slots=True)
@@ -107,13 +117,13 @@ class TailText:
         return text
 
     def _open_from(self, text: str) -> int | None:
-        if _OPEN_END.search(text[-16:]) is None:
+        """Where the earliest run of digits still open begins: at the end of the text, or at
+        the end of a part's text before a switch to another part."""
+        ends = [i for i, char in enumerate(text) if char == PART_MARK] if PART_MARK in text else []
+        starts = [at for end in [*ends, len(text)] if (at := _open_run(text, end)) is not None]
+        if not starts:
             return None
-        reach = text[-_OPEN_REACH:]
-        found = _OPEN_RUN.search(reach)
-        if found is None:
-            return None
-        at = len(text) - len(reach) + found.start()  # index into the kept pieces' text
+        at = min(starts)  # an index into the kept pieces' text
         for piece in self._kept:
             if at < len(piece.text):
                 return piece.start

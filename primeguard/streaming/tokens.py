@@ -35,6 +35,10 @@ def invisible(char: str) -> bool:
     return category in INVISIBLE_CATEGORIES or (category == "Cc" and char not in VISIBLE_CONTROLS)
 
 
+#: Marks where a stream's text switches from one part (a choice, a tool call) to another
+#: (`output_text.StreamTexts`): not a word character, so no number runs on across it.
+PART_MARK = "\u00a6"
+
 TokenizerLen = Callable[[str], int]
 
 

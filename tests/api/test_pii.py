@@ -244,6 +244,37 @@ async def test_numbers_of_two_interleaved_choices_are_not_read_as_one(guard: Pii
     assert not any(isinstance(event, Cut) for event in events) and len(events) == 4
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize("release", ["every_window", "first_window"])
+async def test_a_number_in_one_of_two_interleaved_choices_is_held_and_cut(
+        guard: PiiGuard, release: str) -> None:
+    """With n=2 the choices' tokens interleave, so the text that came last is often the other
+    choice's: the hold must look at each part's text before a switch too."""
+    from primeguard.guards.settings import StreamSettings
+    from primeguard.output_text import StreamTexts
+    from primeguard.streaming import Cut, Release
+    from primeguard.streaming.checks import output_stream_guard
+
+    first = f"Your number is {NUMBER} and that is all for today.".split(" ")
+    other = "The weather is nice and the sun shines on the hills all day long."
+    second = other.split(" ")
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for a, b in zip(first, second, strict=False):
+            yield {"choices": [{"index": 0, "delta": {"content": a + " "}}]}
+            yield {"choices": [{"index": 1, "delta": {"content": b + " "}}]}
+
+    stream = output_stream_guard(StreamSettings(release=release, stride_tokens=4), [],
+                                 pattern_guards=[guard])
+    released, cut = "", False
+    async for event in stream.guard(chunks(), StreamTexts()):
+        if isinstance(event, Release) and event.chunk["choices"][0]["index"] == 0:
+            released += event.chunk["choices"][0]["delta"]["content"]
+        cut = cut or isinstance(event, Cut)
+    assert cut and not any(ch.isdigit() for ch in released)
+    assert release == "every_window" or released.startswith("Your")  # text before it streamed
+
+
 def test_a_streamed_number_padded_with_invisible_characters_is_still_cut(
         pii_proxy: ServerThread, fake: FakeUpstream) -> None:
     """Counted as tokens, the padding would stretch the number over more than one window,
