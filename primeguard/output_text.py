@@ -14,16 +14,14 @@ window reads each part in order.  A stream of one part pays nothing for it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from primeguard.protocol.chat import tool_call_parts
-from primeguard.streaming.tokens import PART_MARK
+from primeguard.streaming.tokens import PART_MARK, compact
 
 #: Characters of a part's text fed again when the stream switches back to it.
 TAIL_CHARS = 256
-_SPACE_RUNS = re.compile(r"(\s)\s+")
 #: Between the text of one part (a choice, a tool call) and another's: a line break, and a
 #: mark that ends a run of digits, so that pattern guards do not read the numbers of two
 #: parts as one (two parts' "808012" and "2024" read as a UK NHS number).
@@ -56,11 +54,8 @@ class StreamTexts:
                 if self._last is not None and key != self._last:
                     out.append(PART_BREAK + so_far)  # this part's text so far, then the new piece
                 out.append(text)
-                # Runs of spaces as one: padding must not push a number out of what is fed again.
-                joined = so_far + text
-                if _SPACE_RUNS.search(so_far[-1:] + text):
-                    joined = _SPACE_RUNS.sub(r"\1", joined)
-                self._seen[key] = joined[-TAIL_CHARS:]
+                # Compacted: padding must not push a number out of what is fed again.
+                self._seen[key] = (so_far[:-1] + compact(so_far[-1:] + text))[-TAIL_CHARS:]
                 self._last = key
         return "".join(out)
 

@@ -39,8 +39,9 @@ from primeguard.guards import pii_layouts
 from primeguard.guards.definition_base import FailMode
 from primeguard.guards.definitions import PiiDefinition
 from primeguard.guards.pii_text import is_test_card, readable, readable_mapped
-from primeguard.guards.policy import FailureEvent, FailureReason
+from primeguard.guards.policy import FailureEvent, FailureReason, FailureStep
 from primeguard.guards.protocol import GuardUnavailable
+from primeguard.streaming.tokens import PATTERN_OVERLAP_CHARS
 from primeguard.verdicts import (
     VERDICT_SCORES,
     Category,
@@ -53,11 +54,10 @@ from primeguard.verdicts import (
 log = logging.getLogger("primeguard")
 
 _LANGUAGE = "en"
-# Slices scanned at a time, overlapping by more than any entity the recognizers match (a card
-# number spread by 8-character separators, 171 characters, and the 100 before it where a card
-# word is looked for), so none is split by a boundary.
+# Slices scanned at a time, overlapping by more than any entity the recognizers match (with
+# the words before it that one may need), so none is split by a boundary.
 SLICE_CHARS = 4_000
-OVERLAP_CHARS = 320
+OVERLAP_CHARS = PATTERN_OVERLAP_CHARS
 
 
 class PiiGuard:
@@ -75,7 +75,8 @@ class PiiGuard:
                 f"guards.definitions.{name}: kind pii needs Presidio: pip install 'primeguard[pii]'"
             )
         self.name = name
-        # What the readers find is part of the version (cached decisions were made by it).
+        # What the readers find is part of the version (cached decisions were made by it); a
+        # version pinned in the config is the operator's to change.
         self.version = definition.version or f"{definition.default_version(name)}+{pii_layouts.VERSION}"
         self._definition = definition
         self._analyzer: Any = None
@@ -147,7 +148,9 @@ class PiiGuard:
             if self._on_failure is not None:
                 reason = FailureReason.TIMEOUT if isinstance(exc, TimeoutError) else FailureReason.ERROR
                 self._on_failure(
-                    FailureEvent(self.name, reason, self._definition.fail_mode, len(texts), "mask")
+                    FailureEvent(
+                        self.name, reason, self._definition.fail_mode, len(texts), FailureStep.MASK
+                    )
                 )
             if self._definition.fail_mode is FailMode.OPEN:
                 log.warning(

@@ -23,12 +23,15 @@ Pure functions over a string, wrapped as Presidio recognizers by `recognizers()`
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
 
 from primeguard.guards.pii_text import TEST_CARDS
+
+log = logging.getLogger("primeguard")
 
 VERSION = "layouts1"  # change with what these readers find
 SCORE = 0.9  # Presidio scores a Luhn-checked card 1.0; these are read less directly
@@ -52,8 +55,12 @@ _DIGIT_WORDS = {
     "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
 }  # fmt: skip
 _WORD = "|".join(_DIGIT_WORDS)
-_SPELLED = re.compile(rf"\b(?:{_WORD})(?:[\s,\-]{{1,8}}(?:{_WORD})\b){{12,18}}", re.IGNORECASE)
-_SPELLED_WORD = re.compile(_WORD, re.IGNORECASE)
+EXTRA_DIGITS = 4
+# ASCII: under IGNORECASE a Unicode match would let "sıx" (dotless i) read as "six".
+_SPELLED = re.compile(
+    rf"\b(?:{_WORD})(?:[\s,\-]{{1,8}}(?:{_WORD})\b){{12,22}}", re.IGNORECASE | re.ASCII
+)
+_SPELLED_WORD = re.compile(_WORD, re.IGNORECASE | re.ASCII)
 _AT = r"\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*"
 _DOT = r"(?:\s*[\[\(\{<]\s*dot\s*[\]\)\}>]\s*|\.)"
 _TLDS = "com|org|net|edu|gov|io|co|uk|de|fr|ca|au|us|info|me|ai|dev|app"
@@ -69,18 +76,20 @@ _EMAILS = re.compile(
 #: In words, a mailbox is read as one when it looks like one (j.smith, jane dot doe, jsmith99)
 #: or the domain is a mail provider's: "he worked at Pets dot com" is a sentence.
 _MAILBOX_LIKE = re.compile(r"[._+\-\d]|\sdot\s", re.IGNORECASE)
-_MAIL_PROVIDERS = frozenset({
-    "gmail", "googlemail", "yahoo", "hotmail", "outlook", "live", "msn", "icloud", "me", "aol",
-    "proton", "protonmail", "pm", "gmx", "mail", "yandex", "zoho", "fastmail", "tutanota",
+_MAIL_PROVIDERS = frozenset({  # not "live", "me" or "mail": "we met at live dot com"
+    "gmail", "googlemail", "yahoo", "hotmail", "outlook", "msn", "icloud", "aol", "proton",
+    "protonmail", "gmx", "yandex", "zoho", "fastmail", "tutanota",
 })  # fmt: skip
 
 
 def spread_cards(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each card number written as evenly separated digit groups.
 
-    A run of digit groups is split where its separator changes; each part must be a
-    number on its own (no numbers are looked for inside a part: a list of small numbers
-    holds many Luhn-valid stretches)."""
+    A run of digit groups is split where its separator changes.  A number is looked for
+    in each part as a whole; where marks or a card word set it apart, also at either end
+    with up to `EXTRA_DIGITS` more digits beside it (an expiry or a security code written
+    the same way).  Never further inside: a list of small numbers holds many Luhn-valid
+    stretches."""
     for run in _RUN.finditer(text):
         groups = list(re.finditer(r"\d+", run.group()))
         seps = [run.group()[a.end() : b.start()] for a, b in pairwise(groups)]
@@ -89,21 +98,48 @@ def spread_cards(text: str) -> Iterator[tuple[int, int]]:
             if last < len(groups) and seps[last - 1] == seps[first]:
                 continue
             part = groups[first:last]
-            sizes = [g.end() - g.start() for g in part]
-            digits = "".join(g.group() for g in part)
-            if len(part) > 1 and _laid_out(sizes) and is_card_number(digits):
-                start, end = run.start() + part[0].start(), run.start() + part[-1].end()
-                if not _PLAIN_SEPARATOR.fullmatch(seps[first]) or _near_card_word(text, start, end):
-                    yield start, end
+            sep = seps[first] if seps else ""
+            near = _near_card_word(text, run.start() + part[0].start())
+            if len(part) > 1 and (near or not _PLAIN_SEPARATOR.fullmatch(sep)):
+                # Extra digits beside it only where the layout or a word says "card": a column
+                # of single digits holds a Luhn-valid stretch too often.
+                extra = EXTRA_DIGITS if near or not sep.isspace() else 0
+                found = _card_at_an_end([g.group() for g in part], extra)
+                if found is not None:
+                    yield (
+                        run.start() + part[found[0]].start(),
+                        run.start() + part[found[1] - 1].end(),
+                    )
             first = last - 1 if last - 1 > first else last
 
 
 def spelled_cards(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each card number written as digit words."""
+    """(start, end) of each card number written as digit words (one word a group)."""
     for run in _SPELLED.finditer(text):
-        digits = "".join(_DIGIT_WORDS[w.lower()] for w in _SPELLED_WORD.findall(run.group()))
-        if is_card_number(digits):
-            yield run.span()
+        words = list(_SPELLED_WORD.finditer(run.group()))
+        found = _card_at_an_end([_DIGIT_WORDS.get(w.group().lower(), "") for w in words])
+        if found is not None:
+            yield run.start() + words[found[0]].start(), run.start() + words[found[1] - 1].end()
+
+
+def _card_at_an_end(groups: list[str], extra: int = EXTRA_DIGITS) -> tuple[int, int] | None:
+    """Groups [i, j) that read as a card number laid out as one is written: all of them,
+    or the most of them from either end, leaving out at most `extra` digits."""
+    if "".join(groups) in TEST_CARDS:  # nor a shorter number inside a published one
+        return None
+    sizes = [len(g) for g in groups]
+    total, n = sum(sizes), len(groups)
+    head, tail = total, total  # digits in the first / last `size` groups
+    for size in range(n, 1, -1):
+        if head < total - extra and tail < total - extra:
+            return None  # shorter ends leave out more still: linear in the groups
+        for i, j, digits in ((0, size, head), (n - size, n, tail)):
+            enough = digits >= total - extra
+            if enough and _laid_out(sizes[i:j]) and is_card_number("".join(groups[i:j])):
+                return i, j
+        head -= sizes[size - 1]
+        tail -= sizes[n - size]
+    return None
 
 
 #: "Visit us at example dot com", "meet me at home dot com": a word, not a mailbox.
@@ -115,6 +151,7 @@ _NOT_MAILBOXES = frozenset({
 
 
 def spelled_emails(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each e-mail address written with "at" and "dot"."""
     for found in _EMAILS.finditer(text):
         words, domain = found.group("words"), found.group("domain")
         bracketed = words is None
@@ -128,10 +165,10 @@ def _reads_as_mailbox(words: str, domain: str) -> bool:
     return bool(_MAILBOX_LIKE.search(words)) or domain.split()[0].lower() in _MAIL_PROVIDERS
 
 
-def _near_card_word(text: str, start: int, end: int) -> bool:
+def _near_card_word(text: str, start: int) -> bool:
     """A card word in the 100 characters before the number (not after it: a stream has let
     the number out before a word after it arrives)."""
-    return bool(_CARD_WORDS.search(text, max(0, start - _CONTEXT_CHARS), end))
+    return bool(_CARD_WORDS.search(text, max(0, start - _CONTEXT_CHARS), start))
 
 
 def is_card_number(digits: str) -> bool:
@@ -176,7 +213,13 @@ def recognizers() -> list[Any]:
             entity = self.supported_entities[0]
             if entities and entity not in entities:
                 return []
-            return [RecognizerResult(entity, start, end, SCORE) for start, end in self._read(text)]
+            try:
+                found = list(self._read(text))
+            except Exception as exc:  # noqa: BLE001 - one reader's bug must not fail the guard
+                # (a failure counts against the guard's breaker: odd text would open it for all)
+                log.warning("pii reader %s failed: %s", self._read.__name__, type(exc).__name__)
+                return []
+            return [RecognizerResult(entity, start, end, SCORE) for start, end in found]
 
     return [
         _Reader("CREDIT_CARD", spread_cards),

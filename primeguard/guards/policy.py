@@ -30,6 +30,11 @@ class FailureReason(str, enum.Enum):
     CIRCUIT_OPEN = "circuit_open"
 
 
+class FailureStep(str, enum.Enum):
+    CHECK = "check"
+    MASK = "mask"  # `kind: pii` with `mask: true`: a failure has no fallback result to count
+
+
 @dataclass(frozen=True, slots=True)
 class FallbackResult(GuardResult):
     """A result the failure policy made up because the guard could not answer; never cache it."""
@@ -45,14 +50,13 @@ class FallbackResult(GuardResult):
 
 @dataclass(frozen=True, slots=True)
 class FailureEvent:
-    """Passed to `on_failure` (for metrics); holds no text.  `step` is what failed: a check,
-    or masking (`kind: pii` with `mask: true`, which has no fallback result to count)."""
+    """Passed to `on_failure` (for metrics); holds no text."""
 
     guard: str
     reason: FailureReason
     fail_mode: FailMode
     texts: int
-    step: str = "check"
+    step: FailureStep = FailureStep.CHECK
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ def output_stream_guard(
 ) -> WindowedOutputGuard:
     """A fresh windowed guard for one answer stream, as the `guards.stream` config says:
     `guards` read its token windows, `pattern_guards` the text since the last checkpoint
-    after an overlap (`spans.TailText`)."""
+    after an overlap (`tail.TailText`)."""
     return WindowedOutputGuard(
         guards_checker(guards, prompt),
         mode=settings.mode,

@@ -73,7 +73,8 @@ class WindowSpans:
 
     def end_span(self) -> Span:
         """After `finish`: a span ending where the text ends, whether or not a window has
-        covered it (for a check of what came after the last token: `tail.TailText`)."""
+        covered it (for a check of what came after the last token: `tail.TailText`).  Its
+        index is the next one, though its tokens may be the last window's."""
         count = self._ledger.count
         index = (count + self.stride - 1) // self.stride
         start = max(0, count - self.window)

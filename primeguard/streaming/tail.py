@@ -3,9 +3,8 @@
 Token windows suit classifiers, but a number can be stretched over more tokens
 than a window holds ("4 .,;: 5 .,;: 3 …").  So at each of the windows'
 checkpoints `TailText` hands out the text added since the previous one, after the
-last `overlap` (320) characters before it: whatever fits in them is seen whole by
-some checkpoint, however many tokens it spans (the longest number read is 171
-characters, and a card word is looked for in the 100 before it).
+last `overlap` characters before it (`tokens.PATTERN_OVERLAP_CHARS`, 320): whatever
+fits in them is seen whole by some checkpoint, however many tokens it spans.
 
 The text is read as it arrives, as pattern guards read it (`guards.pii_text.readable`):
 invisible characters dropped, compatibility forms decomposed (superscript and circled
@@ -25,40 +24,59 @@ Holds O(overlap + one stride) characters.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import deque
 from dataclasses import dataclass
 
-from primeguard.streaming.tokens import PART_MARK, invisible
+from primeguard.streaming.tokens import PART_MARK, PATTERN_OVERLAP_CHARS, invisible
 
 _DIGIT_WORDS = (
     "zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
 )  # fmt: skip
-_WORDS = "|".join(_DIGIT_WORDS)
-#: What a chunk may end in halfway through a digit word ("fi", "thr").
-_PREFIXES = "|".join(
-    sorted({w[:i] for w in _DIGIT_WORDS for i in range(1, len(w))}, key=len, reverse=True)
-)
-_SEPARATOR = r"[\W_]{0,8}"  # marks or spaces; "_" too (`readable` reads it between groups)
-#: Digits or digit words, each followed by up to 8 separators, to the end of the text (or to
-#: a digit word cut short there): the longest card number a pattern guard reads (19 digits,
-#: 8-character separators) fits in `_OPEN_REACH` characters.
-_OPEN_RUN = re.compile(
-    rf"(?:(?:\d|\b(?:{_WORDS})\b){_SEPARATOR})+(?:\b(?:{_PREFIXES}))?\Z", re.IGNORECASE
-)
-_OPEN_END = re.compile(  # a cheap test first
-    rf"(?:(?:\d|\b(?:{_WORDS})){_SEPARATOR}|\b(?:{_PREFIXES}))\Z", re.IGNORECASE
-)
+_WORD_SET = frozenset(_DIGIT_WORDS)
+_PREFIX_SET = frozenset(w[:i] for w in _DIGIT_WORDS for i in range(1, len(w)))
+_MAX_SEPARATOR = 8  # marks or spaces between two digits that a pattern guard reads past
+#: The longest run of digits looked back over: a card number of 19 digit words with
+#: 8-character separators (~240 characters).
 _OPEN_REACH = 256
 
 
 def _open_run(text: str, end: int) -> int | None:
-    """Where a run of digits that `text[:end]` ends in begins (within `_OPEN_REACH`)."""
-    if _OPEN_END.search(text, max(0, end - 16), end) is None:
-        return None
-    found = _OPEN_RUN.search(text, max(0, end - _OPEN_REACH), end)
-    return None if found is None else found.start()
+    """Where the run of digits or digit words that `text[:end]` ends in begins (a digit word
+    cut short at the end counts, "thr"), or None.  Separators are up to 8 marks, spaces or
+    `_` (`readable` reads `_` between groups).  Scans back from `end`: linear."""
+    floor = max(0, end - _OPEN_REACH)
+    at = end
+    word = _word_before(text, at, floor)
+    if word and text[at - len(word) : at].lower() in _PREFIX_SET:
+        at -= len(word)  # a digit word not finished yet
+    start = None
+    while at > floor:
+        gap = at
+        while gap > floor and at - gap < _MAX_SEPARATOR and _separator(text[gap - 1]):
+            gap -= 1
+        if gap > floor and text[gap - 1].isdigit():
+            at = start = gap - 1
+            continue
+        word = _word_before(text, gap, floor)
+        if not word or word.lower() not in _WORD_SET:
+            break
+        at = start = gap - len(word)
+    return start
+
+
+def _separator(char: str) -> bool:
+    return char == "_" or not char.isalnum()
+
+
+def _word_before(text: str, end: int, floor: int) -> str:
+    """The letters just before `end`, when a word starts there (not inside "4five")."""
+    start = end
+    while start > floor and text[start - 1].isalpha():
+        start -= 1
+    if start > floor and text[start - 1].isalnum():
+        return ""
+    return text[start:end]
 
 
 @dataclass(slots=True)
@@ -71,20 +89,20 @@ class _Piece:
 class TailText:
     """Fed the answer's deltas; hands out what pattern guards read at each checkpoint."""
 
-    def __init__(self, overlap: int = 320) -> None:
+    def __init__(self, overlap: int = PATTERN_OVERLAP_CHARS) -> None:
         self._overlap = overlap
         self._kept: deque[_Piece] = deque()  # the overlap, visible text of deltas taken before
         self._pending: deque[_Piece] = deque()  # deltas not taken yet
         self._length = 0
         self._gap = ""  # the run of spaces or dashes the text ends in, as one character
-        #: After `take`: the answer offset from which a run of digits at its end begins
-        #: (to be held back until the run ends), or None.
+        #: After `take`: the answer offset from which text is held back because a run of
+        #: digits that began there may still go on, or None.
         self.open_from: int | None = None
 
     @property
     def unread(self) -> bool:
-        """Text has been fed that no `take` has handed out yet."""
-        return bool(self._pending)
+        """Visible text has been fed that no `take` has handed out yet."""
+        return any(piece.text for piece in self._pending)
 
     def feed(self, delta: str) -> None:
         start = self._length
@@ -112,7 +130,12 @@ class TailText:
         while self._pending and self._pending[0].end <= end_char:
             self._kept.append(self._pending.popleft())
         text = "".join(piece.text for piece in self._kept)
-        self.open_from = self._open_from(text)
+        now = self._open_from(text)
+        # While some run stays open, the hold never moves forward: in an interleaved stream
+        # the run is read again from a part's text fed again after a switch, and that copy
+        # lies later in the answer than the chunks that first carried its digits.
+        held = self.open_from
+        self.open_from = None if now is None else now if held is None else min(held, now)
         self._trim(len(text))
         return text
 

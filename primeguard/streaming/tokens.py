@@ -30,13 +30,34 @@ _DASHES = "\\-\u2010-\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"
 APPROX_TOKEN = re.compile(rf"\w{{1,16}}|[{_DASHES}]{{1,16}}|([^\w\s])\1{{0,15}}")
 
 
+_GAP_RUNS = re.compile(rf"[\s{_DASHES}]{{2,}}")
+_ASCII_CONTROLS = dict.fromkeys([*range(9), 11, 12, *range(14, 32), 127])  # not \t \n \r
+
+
+def compact(text: str) -> str:
+    """`text` without what hides nothing: invisible characters dropped, and a run of spaces
+    or dashes as one character (a dash if it holds one).  What pattern guards read the
+    same, in fewer characters (`output_text.StreamTexts` keeps each part's recent text so)."""
+    if text.isascii():
+        text = text.translate(_ASCII_CONTROLS)
+    else:
+        text = "".join(char for char in text if not invisible(char))
+    return _GAP_RUNS.sub(lambda run: " " if run.group().isspace() else "-", text)
+
+
 def invisible(char: str) -> bool:
     category = unicodedata.category(char)
     return category in INVISIBLE_CATEGORIES or (category == "Cc" and char not in VISIBLE_CONTROLS)
 
 
+#: What pattern guards (`kind: pii`) read again before new text, in characters: the longest
+#: number they read with the 100 characters before it where a card word is looked for (a
+#: card spread by 8-character separators: 171 + 100), or spelled out (about 250).
+PATTERN_OVERLAP_CHARS = 320
+
 #: Marks where a stream's text switches from one part (a choice, a tool call) to another
-#: (`output_text.StreamTexts`): not a word character, so no number runs on across it.
+#: (`output_text.StreamTexts`): not a word character, so no number runs on across it.  The
+#: classifiers' windows read it too, as an ordinary symbol.
 PART_MARK = "\u00a6"
 
 TokenizerLen = Callable[[str], int]

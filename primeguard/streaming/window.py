@@ -52,7 +52,7 @@ from primeguard.streaming.events import (
 )
 from primeguard.streaming.spans import Span, WindowSpans
 from primeguard.streaming.tail import TailText
-from primeguard.streaming.tokens import TokenizerLen
+from primeguard.streaming.tokens import PATTERN_OVERLAP_CHARS, TokenizerLen
 from primeguard.verdicts import Verdict
 
 T = TypeVar("T")
@@ -81,7 +81,7 @@ class WindowedOutputGuard:
         max_pending_checks: int = 1,
         release: HoldBackRelease = HoldBackRelease.EVERY_WINDOW,
         tail_check: Checker | None = None,
-        tail_overlap_chars: int = 320,
+        tail_overlap_chars: int = PATTERN_OVERLAP_CHARS,
     ) -> None:
         self._spans = WindowSpans(window_tokens, stride_tokens, tokenizer_len)
         self._check = check

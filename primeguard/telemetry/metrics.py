@@ -195,7 +195,7 @@ class Metrics:
     def record_guard_failure(self, event: FailureEvent) -> None:
         """A failed-open guard otherwise shows only as `safe` verdicts."""
         self.guard_failures.labels(
-            event.guard, event.step, event.reason.value, event.fail_mode.value
+            event.guard, event.step.value, event.reason.value, event.fail_mode.value
         ).inc(event.texts)
 
     def record_cascade(self, guard: str, checked: int, escalated: int) -> None:

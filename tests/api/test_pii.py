@@ -244,20 +244,32 @@ async def test_numbers_of_two_interleaved_choices_are_not_read_as_one(guard: Pii
     assert not any(isinstance(event, Cut) for event in events) and len(events) == 4
 
 
+_DIGITS = NUMBER.replace(" ", "")
+_CHUNKINGS = {
+    "words": f"Your number is {NUMBER} and that is all for today.".split(" "),
+    "a digit a chunk": ["Your", "number", "is", *_DIGITS, "and", "that", "is", "all."],
+    "digits padded with 300 zero-width spaces": ["Your", "number", "is",
+                                                 *(d + "\u200b" * 300 for d in _DIGITS), "ok."],
+    "digits padded with dashes": ["Your", "number", "is", *(d + " -" * 150 for d in _DIGITS), "ok."],
+}
+
+
 @pytest.mark.anyio
 @pytest.mark.parametrize("release", ["every_window", "first_window"])
+@pytest.mark.parametrize("chunking", list(_CHUNKINGS))
 async def test_a_number_in_one_of_two_interleaved_choices_is_held_and_cut(
-        guard: PiiGuard, release: str) -> None:
+        guard: PiiGuard, release: str, chunking: str) -> None:
     """With n=2 the choices' tokens interleave, so the text that came last is often the other
-    choice's: the hold must look at each part's text before a switch too."""
+    choice's: the hold must look at each part's text before a switch, keep holding where the
+    digits first came (they are fed again later), and padding must not push them out."""
     from primeguard.guards.settings import StreamSettings
     from primeguard.output_text import StreamTexts
     from primeguard.streaming import Cut, Release
     from primeguard.streaming.checks import output_stream_guard
 
-    first = f"Your number is {NUMBER} and that is all for today.".split(" ")
-    other = "The weather is nice and the sun shines on the hills all day long."
-    second = other.split(" ")
+    first = _CHUNKINGS[chunking]
+    other = "The weather is nice and the sun shines on the hills all day long and night too."
+    second = (other + " " + other).split(" ")
 
     async def chunks():  # type: ignore[no-untyped-def]
         for a, b in zip(first, second, strict=False):

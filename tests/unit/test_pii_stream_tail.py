@@ -63,6 +63,23 @@ def test_numbers_that_only_look_spread_are_not_cards() -> None:
         assert list(spread_cards(text)) == [], text
 
 
+def test_a_card_with_a_few_more_digits_beside_it_is_read() -> None:
+    """An expiry or a security code written the same way, at either end (at most 4 digits:
+    further inside a part nothing is looked for)."""
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    spelled = " ".join(words[int(d)] for d in CARD)
+    for text in (" . ".join(CARD + "123"), " . ".join("0" + CARD), "4539 . 1488 . 0343 . 6467 . 0",
+                 f"{spelled}, one two two seven"):
+        assert len([*spread_cards(text), *spelled_cards(text)]) == 1, text
+    assert list(spread_cards(" . ".join("4242424242424242"))) == []  # no number inside a test one
+
+
+def test_odd_letters_do_not_break_the_readers() -> None:
+    """Under IGNORECASE a Unicode match read "sıx" (dotless i) as "six", and the lookup of
+    its digit raised: an exception fails the guard and counts against its breaker."""
+    assert list(spelled_cards("three s\u0131x four s\u0131x seven " * 4)) == []
+
+
 def test_spelled_numbers_and_addresses() -> None:
     words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
     spelled = " ".join(words[int(d)] for d in CARD)
@@ -78,7 +95,8 @@ def test_spelled_numbers_and_addresses() -> None:
     assert list(spelled_emails("or jsmith at gmail dot com")) == [(3, 26)]  # a mail provider
     for benign in ("look at the example dot com page", "meet at noon", "[at] the door",
                    "visit us at example dot com", "meet me at home dot com",
-                   "He worked at Pets dot com in 1999.", "Meeting time [at] 10.30 tomorrow."):
+                   "He worked at Pets dot com in 1999.", "Meeting time [at] 10.30 tomorrow.",
+                   "we met at live dot com", "I was at me dot com"):
         assert list(spelled_emails(benign)) == [], benign
 
 
@@ -122,6 +140,31 @@ def test_an_unfinished_run_is_held_however_the_chunk_ends(deltas: list[str], run
         tail.feed(delta)
     tail.take(10**6)
     assert tail.open_from == run_from
+
+
+def test_the_hold_does_not_move_forward_while_a_run_stays_open() -> None:
+    """In an interleaved stream the run is read again in a part's text fed again later: the
+    hold stays where its digits first came."""
+    tail = TailText(overlap=16)
+    for delta in ["Card: ", "4 5 3", " 9 1 4", " 8 8"]:
+        tail.feed(delta)
+        tail.take(10**6)
+    assert tail.open_from == len("Card: ")
+    tail.feed(" and that is all")
+    tail.take(10**6)
+    assert tail.open_from is None
+
+
+def test_an_open_run_is_found_in_linear_time() -> None:
+    import time
+
+    text = ("1 " * 100 + "." * 9) * 400  # long runs broken by gaps just too wide
+    tail = TailText()
+    started = time.perf_counter()
+    for i in range(0, len(text), 50):
+        tail.feed(text[i : i + 50])
+        tail.take(10**9)
+    assert time.perf_counter() - started < 1.0  # the regex search took ~2.4 s
 
 
 def test_tail_says_where_an_unfinished_run_of_digits_began() -> None:
