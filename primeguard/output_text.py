@@ -18,10 +18,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from primeguard.protocol.chat import tool_call_parts
-from primeguard.streaming.tokens import PART_MARK, compact
+from primeguard.streaming.tokens import PART_MARK, PATTERN_OVERLAP_CHARS, compact
 
 #: Characters of a part's text fed again when the stream switches back to it.
-TAIL_CHARS = 256
+TAIL_CHARS = PATTERN_OVERLAP_CHARS  # a part's recent text, fed again after a switch
 #: Between the text of one part (a choice, a tool call) and another's: a line break, and a
 #: mark that ends a run of digits, so that pattern guards do not read the numbers of two
 #: parts as one (two parts' "808012" and "2024" read as a UK NHS number).

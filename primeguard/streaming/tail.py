@@ -131,10 +131,11 @@ class TailText:
             self._kept.append(self._pending.popleft())
         text = "".join(piece.text for piece in self._kept)
         now = self._open_from(text)
-        # While some run stays open, the hold never moves forward: in an interleaved stream
-        # the run is read again from a part's text fed again after a switch, and that copy
-        # lies later in the answer than the chunks that first carried its digits.
-        held = self.open_from
+        # Where parts interleave, the hold does not move forward while some run stays open:
+        # the run is read again in a part's text fed again after a switch, and that copy lies
+        # later in the answer than the chunks that first carried its digits.  (Not in one
+        # part: a table of figures would be held to its end.)
+        held = self.open_from if PART_MARK in text else None
         self.open_from = None if now is None else now if held is None else min(held, now)
         self._trim(len(text))
         return text
@@ -142,7 +143,12 @@ class TailText:
     def _open_from(self, text: str) -> int | None:
         """Where the earliest run of digits still open begins: at the end of the text, or at
         the end of a part's text before a switch to another part."""
-        ends = [i for i, char in enumerate(text) if char == PART_MARK] if PART_MARK in text else []
+        # A part's text ends before the mark and the space its line break was read as.
+        ends = (
+            [i - (text[i - 1 : i] == " ") for i, char in enumerate(text) if char == PART_MARK]
+            if PART_MARK in text
+            else []
+        )
         starts = [at for end in [*ends, len(text)] if (at := _open_run(text, end)) is not None]
         if not starts:
             return None

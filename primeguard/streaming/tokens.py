@@ -52,7 +52,8 @@ def invisible(char: str) -> bool:
 
 #: What pattern guards (`kind: pii`) read again before new text, in characters: the longest
 #: number they read with the 100 characters before it where a card word is looked for (a
-#: card spread by 8-character separators: 171 + 100), or spelled out (about 250).
+#: card and 4 more digits spread by 8-character separators: 199 + 100), or spelled out
+#: (about 250).
 PATTERN_OVERLAP_CHARS = 320
 
 #: Marks where a stream's text switches from one part (a choice, a tool call) to another

@@ -245,12 +245,21 @@ async def test_numbers_of_two_interleaved_choices_are_not_read_as_one(guard: Pii
 
 
 _DIGITS = NUMBER.replace(" ", "")
-_CHUNKINGS = {
-    "words": f"Your number is {NUMBER} and that is all for today.".split(" "),
-    "a digit a chunk": ["Your", "number", "is", *_DIGITS, "and", "that", "is", "all."],
-    "digits padded with 300 zero-width spaces": ["Your", "number", "is",
+_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_SPELLED = "-".join(_WORDS[int(d)] for d in _DIGITS)
+_CHUNKINGS = {  # choice 0's chunks, exactly as streamed
+    "words": [w + " " for w in f"Your number is {NUMBER} and that is all for today.".split(" ")],
+    "a digit a chunk": ["Your number is ", *(d + " " for d in _DIGITS), "and that is all."],
+    "digits padded with 300 zero-width spaces": ["Your number is ",
                                                  *(d + "\u200b" * 300 for d in _DIGITS), "ok."],
-    "digits padded with dashes": ["Your", "number", "is", *(d + " -" * 150 for d in _DIGITS), "ok."],
+    "digits padded with dashes": ["Your number is ", *(d + " -" * 150 for d in _DIGITS), "ok."],
+    "8-mark separators": ["Your number is ", *(d + ":.:.:.:." for d in _DIGITS), "ok."],
+    "digit words cut inside a word": ["Card: ", *(_SPELLED[i : i + 5] for i in range(0, len(_SPELLED), 5)),
+                                      " ok."],
+    # 4 more digits before it, a card word 90 characters before them: more than a part's
+    # recent text held when it was 256 characters
+    "a card word well before": ["Card: ", *["word "] * 18, *(d + ",;,;,;,;" for d in "2307" + _DIGITS),
+                                " and that is all."],
 }
 
 
@@ -269,11 +278,11 @@ async def test_a_number_in_one_of_two_interleaved_choices_is_held_and_cut(
 
     first = _CHUNKINGS[chunking]
     other = "The weather is nice and the sun shines on the hills all day long and night too."
-    second = (other + " " + other).split(" ")
+    second = (other + " " + other + " " + other).split(" ")
 
     async def chunks():  # type: ignore[no-untyped-def]
         for a, b in zip(first, second, strict=False):
-            yield {"choices": [{"index": 0, "delta": {"content": a + " "}}]}
+            yield {"choices": [{"index": 0, "delta": {"content": a}}]}
             yield {"choices": [{"index": 1, "delta": {"content": b + " "}}]}
 
     stream = output_stream_guard(StreamSettings(release=release, stride_tokens=4), [],
@@ -284,7 +293,7 @@ async def test_a_number_in_one_of_two_interleaved_choices_is_held_and_cut(
             released += event.chunk["choices"][0]["delta"]["content"]
         cut = cut or isinstance(event, Cut)
     assert cut and not any(ch.isdigit() for ch in released)
-    assert release == "every_window" or released.startswith("Your")  # text before it streamed
+    assert release == "every_window" or released.startswith(first[0])  # text before it streamed
 
 
 def test_a_streamed_number_padded_with_invisible_characters_is_still_cut(

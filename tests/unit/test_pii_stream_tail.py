@@ -143,16 +143,29 @@ def test_an_unfinished_run_is_held_however_the_chunk_ends(deltas: list[str], run
 
 
 def test_the_hold_does_not_move_forward_while_a_run_stays_open() -> None:
-    """In an interleaved stream the run is read again in a part's text fed again later: the
-    hold stays where its digits first came."""
-    tail = TailText(overlap=16)
-    for delta in ["Card: ", "4 5 3", " 9 1 4", " 8 8"]:
+    """In an interleaved stream a part's run is read again in its text fed again after a
+    switch (as `StreamTexts` feeds it): the hold stays where the digits first came."""
+    from primeguard.output_text import PART_BREAK
+
+    tail = TailText(overlap=24)
+    for delta in ["Card: ", "4 5 3", f"{PART_BREAK}The weather", f"{PART_BREAK}Card: 4 5 3 9 1 4"]:
         tail.feed(delta)
         tail.take(10**6)
     assert tail.open_from == len("Card: ")
     tail.feed(" and that is all")
     tail.take(10**6)
     assert tail.open_from is None
+
+
+def test_one_part_of_numbers_is_not_held_to_its_end() -> None:
+    """A table of figures is one long run: in one part the hold follows its last 256
+    characters, not its start (it would hold the whole table to the end)."""
+    tail = TailText()
+    rows = [f"| {i} | {i * 7} |\n" for i in range(60)]
+    for row in rows:
+        tail.feed(row)
+        tail.take(10**6)
+    assert tail.open_from is not None and tail.open_from > len("".join(rows)) - 300
 
 
 def test_an_open_run_is_found_in_linear_time() -> None:
