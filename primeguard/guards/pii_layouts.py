@@ -30,6 +30,7 @@ from itertools import pairwise
 from typing import Any
 
 from primeguard.guards.pii_text import TEST_CARDS
+from primeguard.streaming.tokens import DIGIT_WORDS, MAX_SEPARATOR
 
 log = logging.getLogger("primeguard")
 
@@ -38,7 +39,7 @@ SCORE = 0.9  # Presidio scores a Luhn-checked card 1.0; these are read less dire
 
 # (?<!\d) and (?<![\w.+\-]): a match starts only where a run starts (else a long run is
 # tried from each of its characters: quadratic).
-_RUN = re.compile(r"(?<!\d)\d+(?:[^\w]{1,8}\d+)+")
+_RUN = re.compile(rf"(?<!\d)\d+(?:[^\w]{{1,{MAX_SEPARATOR}}}\d+)+")
 #: Separators that lists and tables use ("3, 1, 4", "| 5909 | 5984 |"): a number spread by
 #: them is read only with a card word near it.  Spaces alone need none ("4 5 3 9 …", one
 #: digit a line: `readable` makes line breaks between digits a space).
@@ -50,15 +51,12 @@ _CARD_WORDS = re.compile(
 )
 _CONTEXT_CHARS = 100
 _LAYOUTS = ((4, 6, 5), (4, 6, 4))
-_DIGIT_WORDS = {
-    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
-    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
-}  # fmt: skip
-_WORD = "|".join(_DIGIT_WORDS)
+_WORD = "|".join(DIGIT_WORDS)
 EXTRA_DIGITS = 4
 # ASCII: under IGNORECASE a Unicode match would let "sıx" (dotless i) read as "six".
 _SPELLED = re.compile(
-    rf"\b(?:{_WORD})(?:[\s,\-]{{1,8}}(?:{_WORD})\b){{12,22}}", re.IGNORECASE | re.ASCII
+    rf"\b(?:{_WORD})(?:[\s,\-]{{1,{MAX_SEPARATOR}}}(?:{_WORD})\b){{12,22}}",
+    re.IGNORECASE | re.ASCII,
 )
 _SPELLED_WORD = re.compile(_WORD, re.IGNORECASE | re.ASCII)
 _AT = r"\s*[\[\(\{<]\s*at\s*[\]\)\}>]\s*"
@@ -117,7 +115,7 @@ def spelled_cards(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each card number written as digit words (one word a group)."""
     for run in _SPELLED.finditer(text):
         words = list(_SPELLED_WORD.finditer(run.group()))
-        found = _card_at_an_end([_DIGIT_WORDS.get(w.group().lower(), "") for w in words])
+        found = _card_at_an_end([DIGIT_WORDS.get(w.group().lower(), "") for w in words])
         if found is not None:
             yield run.start() + words[found[0]].start(), run.start() + words[found[1] - 1].end()
 

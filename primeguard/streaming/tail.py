@@ -7,9 +7,10 @@ last `overlap` characters before it (`tokens.PATTERN_OVERLAP_CHARS`, 320): whate
 fits in them is seen whole by some checkpoint, however many tokens it spans.
 
 The text is read as it arrives, as pattern guards read it (`guards.pii_text.readable`):
-invisible characters dropped, compatibility forms decomposed (superscript and circled
-digits are digits), and a run of spaces, line breaks or dashes read as one character
-(a dash if it holds one, as `readable` reads the gap between two digits).  So padding
+compatibility forms decomposed (superscript and circled digits are digits), then
+`tokens.compact`: invisible characters dropped, and a run of spaces, line breaks or
+dashes read as one character (a dash if it holds one, as `readable` reads the gap
+between two digits).  So padding
 of either kind neither stretches a number past the overlap nor fills the buffer.
 
 A number can also straddle a checkpoint: its first digits would pass, and be
@@ -28,14 +29,17 @@ import unicodedata
 from collections import deque
 from dataclasses import dataclass
 
-from primeguard.streaming.tokens import PART_MARK, PATTERN_OVERLAP_CHARS, invisible
+from primeguard.streaming.tokens import (
+    DIGIT_WORDS,
+    MAX_SEPARATOR,
+    PART_MARK,
+    PATTERN_OVERLAP_CHARS,
+    compact,
+    trailing_gap,
+)
 
-_DIGIT_WORDS = (
-    "zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-)  # fmt: skip
-_WORD_SET = frozenset(_DIGIT_WORDS)
-_PREFIX_SET = frozenset(w[:i] for w in _DIGIT_WORDS for i in range(1, len(w)))
-_MAX_SEPARATOR = 8  # marks or spaces between two digits that a pattern guard reads past
+_WORD_SET = frozenset(DIGIT_WORDS)
+_PREFIX_SET = frozenset(w[:i] for w in DIGIT_WORDS for i in range(1, len(w)))
 #: The longest run of digits looked back over: a card number of 19 digit words with
 #: 8-character separators (~240 characters).
 _OPEN_REACH = 256
@@ -53,7 +57,7 @@ def _open_run(text: str, end: int) -> int | None:
     start = None
     while at > floor:
         gap = at
-        while gap > floor and at - gap < _MAX_SEPARATOR and _separator(text[gap - 1]):
+        while gap > floor and at - gap < MAX_SEPARATOR and _separator(text[gap - 1]):
             gap -= 1
         if gap > floor and text[gap - 1].isdigit():
             at = start = gap - 1
@@ -94,7 +98,7 @@ class TailText:
         self._kept: deque[_Piece] = deque()  # the overlap, visible text of deltas taken before
         self._pending: deque[_Piece] = deque()  # deltas not taken yet
         self._length = 0
-        self._gap = ""  # the run of spaces or dashes the text ends in, as one character
+        self._gap = ""  # the run of spaces or dashes the text ends in, compacted
         #: After `take`: the answer offset from which text is held back because a run of
         #: digits that began there may still go on, or None.
         self.open_from: int | None = None
@@ -110,20 +114,14 @@ class TailText:
         self._pending.append(_Piece(start, self._length, self._readable(delta)))
 
     def _readable(self, delta: str) -> str:
-        out = []
-        for original in delta:
-            chars = original if original.isascii() else unicodedata.normalize("NFKD", original)
-            for char in chars:
-                if invisible(char):
-                    continue
-                if char.isspace():
-                    self._gap = self._gap or " "
-                elif char == "-" or unicodedata.category(char) == "Pd":
-                    self._gap = "-"
-                else:
-                    out += [self._gap, char]  # the run, now ended, as one character
-                    self._gap = ""
-        return "".join(out)
+        """`delta` compacted, NFKD first; a gap it ends in waits for the next delta, which
+        may go on with it (a run across deltas is one character too)."""
+        if not delta.isascii():
+            delta = unicodedata.normalize("NFKD", delta)
+        text = compact(self._gap + delta)
+        cut = len(text) - trailing_gap(text)
+        self._gap = text[cut:]
+        return text[:cut]
 
     def take(self, end_char: int) -> str:
         """The text up to answer offset `end_char` not handed out yet, after the overlap."""
@@ -145,7 +143,7 @@ class TailText:
         the end of a part's text before a switch to another part."""
         # A part's text ends before the mark and the space its line break was read as.
         ends = (
-            [i - (text[i - 1 : i] == " ") for i, char in enumerate(text) if char == PART_MARK]
+            [i - text[i - 1 : i].isspace() for i, char in enumerate(text) if char == PART_MARK]
             if PART_MARK in text
             else []
         )

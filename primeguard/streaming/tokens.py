@@ -31,6 +31,7 @@ APPROX_TOKEN = re.compile(rf"\w{{1,16}}|[{_DASHES}]{{1,16}}|([^\w\s])\1{{0,15}}"
 
 
 _GAP_RUNS = re.compile(rf"[\s{_DASHES}]{{2,}}")
+_TRAILING_GAP = re.compile(rf"[\s{_DASHES}]\Z")
 _ASCII_CONTROLS = dict.fromkeys([*range(9), 11, 12, *range(14, 32), 127])  # not \t \n \r
 
 
@@ -45,6 +46,11 @@ def compact(text: str) -> str:
     return _GAP_RUNS.sub(lambda run: " " if run.group().isspace() else "-", text)
 
 
+def trailing_gap(text: str) -> int:
+    """1 when compacted `text` ends in a space or a dash (a run the next text may go on), else 0."""
+    return 1 if _TRAILING_GAP.search(text) else 0
+
+
 def invisible(char: str) -> bool:
     category = unicodedata.category(char)
     return category in INVISIBLE_CATEGORIES or (category == "Cc" and char not in VISIBLE_CONTROLS)
@@ -55,6 +61,14 @@ def invisible(char: str) -> bool:
 #: card and 4 more digits spread by 8-character separators: 199 + 100), or spelled out
 #: (about 250).
 PATTERN_OVERLAP_CHARS = 320
+
+#: Digit words, as pattern guards read a number written in words ("four five three …").
+DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+#: Marks or spaces between two digits that pattern guards read past.
+MAX_SEPARATOR = 8
 
 #: Marks where a stream's text switches from one part (a choice, a tool call) to another
 #: (`output_text.StreamTexts`): not a word character, so no number runs on across it.  The
