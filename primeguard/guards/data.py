@@ -20,6 +20,7 @@ from primeguard.guards.synthetic import (
     SYNTHETIC_LICENCE,
     abusive_statements,
     benign_chat,
+    benign_discourse,
     benign_sensitive,
     benign_statements,
     benign_tasks,
@@ -28,6 +29,7 @@ from primeguard.guards.synthetic import (
     howto_harmful,
     howto_twins,
     injected_documents,
+    sexual_requests,
     toxic_content,
     unsafe_requests,
     writing_harmful,
@@ -237,6 +239,7 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "benign-howto": howto_twins,
         "benign-documents": clean_documents,
         "benign-writing": writing_twins,
+        "benign-discourse": benign_discourse,
     }
     unsafe = {
         "unsafe-synthetic": unsafe_requests,
@@ -245,6 +248,7 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "unsafe-howto": howto_harmful,
         "unsafe-injection": injected_documents,
         "unsafe-writing": writing_harmful,
+        "unsafe-sexual": sexual_requests,
     }
     out = [
         Example(t, False, safe, f"primeguard/{name}/{f}", SYNTHETIC_LICENCE)

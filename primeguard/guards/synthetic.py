@@ -6,6 +6,8 @@ rows look nothing like real traffic.  These generators fill the gap:
 * `benign_sensitive`: safe prompts that *sound* dangerous (homonyms like "kill
   a process", games, fiction, history, definitions, medicine, security
   education, safety help, public facts), so the heads learn harm, not topic;
+* `benign_discourse`: talk *about* harm (news, advocacy, health facts, asking
+  for help, reporting abuse, identity), which names a harm without doing it;
 * `benign_chat`: everyday assistant traffic (greetings, coding, writing,
   translation, opinions with mild profanity, a few other languages);
 * `benign_traffic`: persona set-ups, structured tasks, jokes, stories, dating
@@ -37,6 +39,7 @@ Everything is a cartesian product of slots, sampled with a seeded RNG.
 from __future__ import annotations
 
 from primeguard.guards.synthetic_chat import benign_chat
+from primeguard.guards.synthetic_discourse import benign_discourse, sexual_requests
 from primeguard.guards.synthetic_howto import howto_harmful, howto_twins
 from primeguard.guards.synthetic_injection import clean_documents, injected_documents
 from primeguard.guards.synthetic_sensitive import benign_sensitive
@@ -54,6 +57,7 @@ __all__ = [
     "SYNTHETIC_LICENCE",
     "abusive_statements",
     "benign_chat",
+    "benign_discourse",
     "benign_sensitive",
     "benign_statements",
     "benign_tasks",
@@ -64,6 +68,7 @@ __all__ = [
     "howto_twins",
     "injected_documents",
     "sample",
+    "sexual_requests",
     "toxic_content",
     "unsafe_requests",
     "writing_harmful",

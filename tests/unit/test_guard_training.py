@@ -72,6 +72,19 @@ def test_synthetic_twins_never_disagree_and_share_wrappers() -> None:
     assert any("Holocaust never happened" in e.text and set(e.targets) == {-1} for e in toxic)
 
 
+def test_talk_about_harm_is_benign_and_asking_for_sex_is_sexual() -> None:
+    """The discourse families are safe with no category; their unsafe side names SEXUAL."""
+    examples = synthetic_examples(0)
+    talk = [e for e in examples if e.source.startswith("primeguard/benign-discourse/")]
+    asks = [e for e in examples if e.source.startswith("primeguard/unsafe-sexual/")]
+    assert len({e.source for e in talk}) >= 6 and len(talk) >= 400
+    assert not any(e.unsafe for e in talk) and all(set(e.targets) == {0} for e in talk)
+    assert any("sexual harassment" in e.text for e in talk)
+    assert any("suicide" in e.text.lower() for e in talk)
+    sexual = CATEGORIES.index(Category.SEXUAL)
+    assert asks and all(e.unsafe and e.targets[sexual] == 1 for e in asks)
+
+
 def _tiny(seed: int = 0, n: int = 300) -> Matrix:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 2 * 384)).astype(np.float32)  # two pooled layers
