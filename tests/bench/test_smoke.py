@@ -121,3 +121,17 @@ def test_bench_quick_with_litellm(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert _run(["bench", "--quick", "--out", str(out)]) == 0
     report = json.loads(out.read_text())
     assert all(cell["n_ok"] > 0 for cell in report["cells"]["litellm+guard"].values())
+
+
+@pytest.mark.anyio
+async def test_guard_probes_count_each_set() -> None:
+    from primeguard.guards.inprocess import InProcessGuard
+    from tests.bench.guard_probes import SETS, probe
+
+    guard = InProcessGuard.default()
+    try:
+        counts = await probe(guard, show=False)
+    finally:
+        await guard.close()
+    assert {name: c["n"] for name, c in counts.items()} == {n: len(t) for n, t in SETS.items()}
+    assert all(c["unsafe"] + c["controversial"] <= c["n"] for c in counts.values())
