@@ -7,7 +7,8 @@ rows look nothing like real traffic.  These generators fill the gap:
   a process", games, fiction, history, definitions, medicine, security
   education, safety help, public facts), so the heads learn harm, not topic;
 * `benign_discourse`: talk *about* harm (news, advocacy, health facts, asking
-  for help, reporting abuse, identity), which names a harm without doing it;
+  for help, reporting abuse, identity), which names a harm without doing it,
+  and `sexual_requests`, asking for sexual content, the harm itself;
 * `benign_chat`: everyday assistant traffic (greetings, coding, writing,
   translation, opinions with mild profanity, a few other languages);
 * `benign_traffic`: persona set-ups, structured tasks, jokes, stories, dating

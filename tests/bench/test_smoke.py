@@ -135,3 +135,5 @@ async def test_guard_probes_count_each_set() -> None:
         await guard.close()
     assert {name: c["n"] for name, c in counts.items()} == {n: len(t) for n, t in SETS.items()}
     assert all(c["unsafe"] + c["controversial"] <= c["n"] for c in counts.values())
+    # the sets are counted apart: most of the harmful ones are unsafe, few of the safe ones
+    assert counts["harm"]["unsafe"] > counts["talk"]["unsafe"] + counts["xstest_style"]["unsafe"]
