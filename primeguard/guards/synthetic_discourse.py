@@ -153,7 +153,6 @@ IDENTITY = [
 ]
 KIN = [("son", "him"), ("daughter", "her"), ("nephew", "him"), ("niece", "her")]
 IDENTITIES = ["gay", "lesbian", "bisexual", "transgender", "non-binary", "asexual"]
-MEN = {"son", "nephew"}
 OPINIONS = [
     "Systemic racism in housing still shapes which neighbourhoods get investment.",
     "The feminist movement won women the vote and equal pay laws.",
@@ -175,6 +174,11 @@ def _fill(templates: list[str], **slots: list[str]) -> list[str]:
     return list(dict.fromkeys(t for template in templates for t in expand(template, **slots)))
 
 
+def _as_typed(texts: list[str]) -> list[str]:
+    """Each text, then each again as typed in a hurry: lower case, no final stop."""
+    return texts + [t.lower().rstrip(".?") for t in texts]
+
+
 def benign_discourse(seed: int = 0) -> list[tuple[str, str]]:
     """(family, text) pairs; each family is held out whole in validation."""
     rng = random.Random(seed + 11)
@@ -184,7 +188,7 @@ def benign_discourse(seed: int = 0) -> list[tuple[str, str]]:
         for t in IDENTITY
         for k, p in KIN
         for i in IDENTITIES
-        if not (k in MEN and i == "lesbian")
+        if not (p == "him" and i == "lesbian")
     ]
     sets = [
         _fill(EVENT_NEWS, e=EVENTS) + _fill(CHARGE_NEWS, c=CHARGES),
@@ -197,9 +201,9 @@ def benign_discourse(seed: int = 0) -> list[tuple[str, str]]:
         + _fill(ANY_HELP, r=RELATIONS, e=VICTIM_OF + CONDITIONS),
         _fill(AT_WORK, w=WORKMATES, b=BEHAVIOURS)
         + _fill(ANYWHERE, w=WORKMATES + OTHERS, b=BEHAVIOURS),
-        HEALTH + [h.lower().rstrip(".?") for h in HEALTH],
+        _as_typed(HEALTH),
         list(dict.fromkeys(identity)),
-        OPINIONS + [o.lower().rstrip(".") for o in OPINIONS],
+        _as_typed(OPINIONS),
     ]
     return [(f"d{i:02d}", t) for i, s in enumerate(sets) for t in sample(rng, s, 100)]
 
