@@ -137,3 +137,4 @@ async def test_guard_probes_count_each_set() -> None:
     assert all(c["unsafe"] + c["controversial"] <= c["n"] for c in counts.values())
     # the sets are counted apart: most of the harmful ones are unsafe, few of the safe ones
     assert counts["harm"]["unsafe"] > counts["talk"]["unsafe"] + counts["xstest_style"]["unsafe"]
+    assert counts["requests"]["unsafe"] > counts["request_twins"]["unsafe"]
