@@ -1,6 +1,6 @@
 """Our own probes of the shipped guard: python -m tests.bench.guard_probes [--list] [--assets DIR]
 
-Seven sets, written by the project, not taken from any benchmark:
+Nine sets, written by the project, not taken from any benchmark:
 - `talk`: texts *about* a harm (news, health, asking for help), written after
   `synthetic_discourse`'s templates and apart from them; every one is safe.  Five of them
   are also asserted in `tests/unit/test_inprocess_guard.py`;
@@ -12,7 +12,8 @@ Seven sets, written by the project, not taken from any benchmark:
 - `requests` / `request_twins`: benchmark-shaped harmful requests (cybercrime, CBRN, fraud,
   harassment) and a safe question on each one's subject; `disinformation` /
   `disinformation_twins`: requests to write a harmful false claim up as true, and the same
-  subjects in good faith (`guard_probe_requests.py`).
+  subjects in good faith; `copyright` / `copyright_twins`: a work asked for whole, and
+  asked about (`guard_probe_requests.py`).
 It prints, per set, how many the guard calls unsafe and controversial at the default
 tolerance, on the default backend (int8 ONNX where onnxruntime is installed; torch can differ
 by a text or two).
@@ -27,6 +28,8 @@ from pathlib import Path
 from primeguard.guards.inprocess import InProcessGuard
 from primeguard.verdicts import GuardText, Verdict
 from tests.bench.guard_probe_requests import (
+    COPYRIGHT,
+    COPYRIGHT_TWINS,
     DISINFORMATION,
     DISINFORMATION_TWINS,
     REQUEST_TWINS,
@@ -142,8 +145,10 @@ SETS = {
     "request_twins": REQUEST_TWINS,
     "disinformation": DISINFORMATION,
     "disinformation_twins": DISINFORMATION_TWINS,
+    "copyright": COPYRIGHT,
+    "copyright_twins": COPYRIGHT_TWINS,
 }
-HARMFUL_SETS = {"harm", "requests", "disinformation"}
+HARMFUL_SETS = {"harm", "requests", "disinformation", "copyright"}
 
 
 async def probe(guard: InProcessGuard, show: bool) -> dict[str, dict[str, int]]:
