@@ -24,9 +24,12 @@ import hashlib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from primeguard.guards.adapter import Adapter
 
 Backend = Literal["torch", "onnx"]
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -131,6 +134,7 @@ class MiniLMEncoder:
         batch_tokens: int | None = BATCH_TOKENS,
         device: str | None = None,
         layers: Sequence[int] = LAYERS,
+        adapter: Path | Adapter | None = None,
     ) -> None:
         # The Rust tokenizer straight from tokenizer.json: one batch call, no per-text python,
         # and no transformers import, which would pull in torch (~250 MB) on the ONNX path.
@@ -149,6 +153,16 @@ class MiniLMEncoder:
         self._cls_id: int = cls_id
         self._sep_id: int = sep_id
         self.weights_digest = file_digest(self.path / "model.safetensors")
+        # A tuned encoder: the base weights plus a low-rank adapter folded in (`adapter`).
+        self.adapter: Adapter | None = None
+        if isinstance(adapter, Path):
+            from primeguard.guards.adapter import Adapter as _Adapter
+
+            self.adapter = _Adapter.load(adapter)
+        else:
+            self.adapter = adapter
+        digests = (self.weights_digest, self.adapter.digest if self.adapter else "")
+        self.merged_digest = hashlib.sha256(" ".join(digests).encode()).hexdigest()
         self.threads = num_threads or min(usable_cpus(), 8)
         if device not in (None, "cpu") and backend != "torch":
             raise ValueError(
@@ -165,13 +179,21 @@ class MiniLMEncoder:
             from primeguard.guards.fastpath import onnx_runner
 
             self._run = onnx_runner(
-                self.path, self.weights_digest, self.threads, cache_dir, self.layers
+                self.path,
+                self.merged_digest if self.adapter else self.weights_digest,
+                self.threads,
+                cache_dir,
+                self.layers,
+                self.adapter,
             )
 
     @property
     def encoder_id(self) -> str:
         """The encoder's identity for versioning: name, weights digest, truncation, layers."""
-        base = f"{ENCODER_NAME}@{self.weights_digest[:16]}/max{self.max_tokens}"
+        base = f"{ENCODER_NAME}@{self.weights_digest[:16]}"
+        if self.adapter is not None:
+            base += f"+lora{self.adapter.digest[:16]}"
+        base += f"/max{self.max_tokens}"
         return base if self.layers == LAYERS else f"{base}/layers{','.join(map(str, self.layers))}"
 
     @property
@@ -203,7 +225,10 @@ class MiniLMEncoder:
 
         torch.set_num_threads(self.threads)
         device = torch.device(self.device)
-        model = AutoModel.from_pretrained(str(self.path)).to(device).eval()
+        model = AutoModel.from_pretrained(str(self.path))
+        if self.adapter is not None:
+            self.adapter.merge_into(model)
+        model = model.to(device).eval()
         layers = self.layers
 
         def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:

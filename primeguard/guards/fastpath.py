@@ -28,11 +28,14 @@ import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from primeguard.guards.encoder import LAYERS, RunBatch, pool_layers
+
+if TYPE_CHECKING:
+    from primeguard.guards.adapter import Adapter
 
 EXPORT_REVISION = "3"
 # onnxruntime graph fusions that make this model slower on CPU (see the module doc).
@@ -49,8 +52,11 @@ def onnx_int8_path(
     digest: str,
     cache_dir: Path | None = None,
     layers: Sequence[int] = LAYERS,
+    adapter: Adapter | None = None,
 ) -> Path:
-    """The quantised model for these weights and pooled layers, exported now if not cached yet."""
+    """The quantised model for these weights and pooled layers, exported now if not cached yet.
+
+    With an adapter, `digest` must name the merged weights (`MiniLMEncoder.merged_digest`)."""
     import onnxruntime
 
     key = f"minilm-{digest[:16]}-ort{onnxruntime.__version__}-r{EXPORT_REVISION}"
@@ -63,7 +69,7 @@ def onnx_int8_path(
             fp32 = Path(tmp) / "encoder.onnx"
             fused = Path(tmp) / "encoder.fused.onnx"
             int8 = Path(tmp) / "encoder.int8.onnx"
-            _export(model_path, fp32, tuple(layers))
+            _export(model_path, fp32, tuple(layers), adapter)
             try:
                 _optimise(fp32, fused)
             except Exception as exc:  # noqa: BLE001 - any optimizer failure: unfused is slower, still right
@@ -80,6 +86,7 @@ def onnx_runner(
     threads: int,
     cache_dir: Path | None = None,
     layers: Sequence[int] = LAYERS,
+    adapter: Adapter | None = None,
 ) -> RunBatch:
     import onnxruntime as ort
 
@@ -90,7 +97,7 @@ def onnx_runner(
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(
-        str(onnx_int8_path(model_path, digest, cache_dir, layers)),
+        str(onnx_int8_path(model_path, digest, cache_dir, layers, adapter)),
         options,
         providers=["CPUExecutionProvider"],
         disabled_optimizers=SLOW_FUSIONS,
@@ -103,7 +110,9 @@ def onnx_runner(
     return run
 
 
-def _export(model_path: Path, out: Path, layers: tuple[int, ...]) -> None:
+def _export(
+    model_path: Path, out: Path, layers: tuple[int, ...], adapter: Adapter | None = None
+) -> None:
     import torch
     from transformers import AutoModel
 
@@ -117,7 +126,10 @@ def _export(model_path: Path, out: Path, layers: tuple[int, ...]) -> None:
             return pooled
 
     # Eager attention exports the plain MatMul/Softmax pattern the optimizer fuses.
-    model = Pooled(AutoModel.from_pretrained(str(model_path), attn_implementation="eager").eval())
+    base = AutoModel.from_pretrained(str(model_path), attn_implementation="eager")
+    if adapter is not None:
+        adapter.merge_into(base)
+    model = Pooled(base.eval())
     example = torch.ones((2, 8), dtype=torch.int64)
     axes = {0: "batch", 1: "tokens"}
     with warnings.catch_warnings(), torch.inference_mode():

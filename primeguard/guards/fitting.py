@@ -16,6 +16,7 @@ from primeguard.guards.data import Example
 from primeguard.guards.encoder import EMBED_DIM
 from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads
 from primeguard.guards.precedents import K, Precedents
+from primeguard.guards.tuning import TuneConfig
 
 # Heads that also read the lower layer; the others read the sentence embedding alone.
 # Measured with `python -m primeguard.guards.training` (held-out pooled F1 / ToxicChat
@@ -45,6 +46,8 @@ class TrainConfig:
     # beyond the first (the sentence embedding).
     layers: tuple[int, ...] = (6, 3)
     rich_heads: tuple[str, ...] = RICH_HEADS
+    # Tune the encoder with a low-rank adapter first (see `tuning`); None: frozen encoder.
+    tune: TuneConfig | None = None
 
 
 @dataclass(frozen=True)

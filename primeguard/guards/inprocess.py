@@ -18,6 +18,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from primeguard.guards import readability
+from primeguard.guards.adapter import ADAPTER
 from primeguard.guards.batcher import DynamicBatcher
 from primeguard.guards.encoder import EMBED_DIM
 from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads, one_blas_thread
@@ -115,6 +116,8 @@ class InProcessGuard:
         if self.device != "cpu" and backend == "onnx":
             raise ValueError(f"device {device!r} needs backend torch or auto, not onnx")
         self.trained_encoder: str = meta["encoder"]
+        # A tuned encoder's adapter ships beside the heads (`train-guard` without --no-tune).
+        self._adapter_file = assets / ADAPTER if (assets / ADAPTER).exists() else None
         # False for heads trained on non-commercial (CC-BY-NC-4.0) data; older files: True.
         self.commercial_use: bool = bool(meta.get("commercial_use", True))
         self._encoder = encoder
@@ -259,6 +262,7 @@ class InProcessGuard:
                     cache_dir=self._cache_dir,
                     device=self.device,
                     layers=self.heads.layers,
+                    adapter=self._adapter_file,
                 )
                 if enc.encoder_id != self.trained_encoder:
                     raise GuardUnavailable(

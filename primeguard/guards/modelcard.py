@@ -9,12 +9,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from primeguard.guards.adapter import ADAPTER
 from primeguard.guards.heads import GuardHeads
 from primeguard.guards.precedents import FILE as PRECEDENTS
 from primeguard.guards.precedents import Precedents
 from primeguard.guards.thresholds import Threshold, dump_thresholds
 
 if TYPE_CHECKING:
+    from primeguard.guards.adapter import Adapter
     from primeguard.guards.data import Example
     from primeguard.guards.fitting import TrainConfig
 
@@ -35,9 +37,14 @@ def write_artifacts(
     licences: Sequence[str],
     *,
     heads_only_thresholds: Mapping[str, Threshold] | None = None,
+    adapter: Adapter | None = None,
 ) -> None:
     out.mkdir(parents=True, exist_ok=True)
     heads.save(out / WEIGHTS)
+    if adapter is not None:
+        adapter.save(out / ADAPTER)
+    elif (out / ADAPTER).exists():
+        (out / ADAPTER).unlink()
     if bank is not None:
         bank.save(out / PRECEDENTS)
     elif (out / PRECEDENTS).exists():
@@ -55,6 +62,7 @@ def write_artifacts(
         "precedents_sha256": Precedents.load(out / PRECEDENTS).digest()
         if bank is not None
         else None,
+        "adapter_sha256": adapter.digest if adapter is not None else None,
         "seed": cfg.seed,
         "config": asdict(cfg),
         "licences": list(licences),
@@ -80,9 +88,18 @@ def _card(
     )
     cfg = meta["config"]
     assert isinstance(cfg, Mapping)
+    tune = cfg.get("tune")
+    encoder = (
+        f"tuned (a rank-{tune['rank']} LoRA adapter on every layer, `{ADAPTER}`, sha256 "
+        f"`{meta['adapter_sha256']}`, trained with the heads' loss for {tune['epochs']} epochs and "
+        f"folded into the weights at load; validation holds out whole groups of sources from the "
+        f"adapter and the heads alike)"
+        if isinstance(tune, Mapping)
+        else "frozen"
+    )
     return f"""# PrimeGuard in-process guard heads
 
-Per-category MLP heads (9 harm categories + overall "unsafe") on frozen
+Per-category MLP heads (9 harm categories + overall "unsafe") on {encoder}
 `{meta["encoder"]}` features: per layer in {list(cfg["layers"])}, the
 mean-pooled, L2-normalised hidden states (the first is the sentence
 embedding). The heads {list(cfg["rich_heads"])} read every layer, the others

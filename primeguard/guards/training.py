@@ -1,6 +1,7 @@
-"""`primeguard train-guard`: fit the per-category heads on frozen MiniLM embeddings.
+"""`primeguard train-guard`: fit the per-category heads on MiniLM embeddings.
 
-Steps: load rows (licence-filtered) and our synthetic sets -> embed once with
+Steps: load rows (licence-filtered) and our synthetic sets -> with `--tune`, train
+a low-rank adapter for the encoder first (`tuning`) -> embed once with
 the torch fp32 encoder (cached on disk by text digest; the last layer's and a
 lower layer's pooled vectors, see `fitting.RICH_HEADS`) -> leave-one-source-out
 (LOSO): for each source, train on all others and score it -> calibrate each
@@ -9,7 +10,10 @@ large mixed-label sources (ToxicChat's real traffic, when it is trained on) ->
 train the final heads on everything -> write weights, thresholds and a model card.
 
 Calibrating on out-of-source scores matters: in-sample, every source is easy
-to tell apart, and thresholds chosen there flag most real benign traffic.
+to tell apart, and thresholds chosen there flag most real benign traffic.  A
+tuned encoder has seen every source, so with `--tune` the out-of-source scores
+come from whole groups of sources held out from the adapter and the heads alike
+(`validation.tuned_out_of_source_scores`).
 """
 
 from __future__ import annotations
@@ -17,90 +21,31 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import sys
 import time
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from primeguard.guards.data import NONCOMMERCIAL, PERMISSIVE, Example, load_examples
 from primeguard.guards.fitting import Matrix, TrainConfig, bank_of, fit_heads, to_matrix
 from primeguard.guards.heads import HEAD_NAMES
-from primeguard.guards.precedents import blend, full_scores
+from primeguard.guards.precedents import full_scores
 from primeguard.guards.thresholds import Threshold
+from primeguard.guards.tuning import TuneConfig
+from primeguard.guards.validation import (
+    in_source_report,
+    out_of_source_scores,
+    tuned_out_of_source_scores,
+)
+
+if TYPE_CHECKING:
+    from primeguard.guards.adapter import Adapter
 
 # Target false-positive rates on out-of-source benign texts (source-balanced).
 OVERALL_FPR = {"controversial": 0.10, "unsafe": 0.04}
 CATEGORY_FPR = {"controversial": 0.03, "unsafe": 0.01}
-# Mixed-label sources this large also get a k-fold figure (`in_source_report`).
-IN_SOURCE_MIN_ROWS = 150
-
-
-def validation_fold(source: str, synthetic_folds: int = 4) -> str:
-    """Public sources are held out whole; our template families in a few groups of families."""
-    if source.startswith("primeguard/"):
-        return f"primeguard/fold{zlib.crc32(source.encode()) % synthetic_folds}"
-    return source
-
-
-def out_of_source_scores(m: Matrix, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Scores for every row from heads (and a bank) that never saw the row's source:
-    (blended with the precedents' vote, the heads alone)."""
-    scores = np.zeros(m.y.shape, dtype=np.float64)
-    heads_only = np.zeros(m.y.shape, dtype=np.float64)
-    folds = np.array([validation_fold(s) for s in m.source])
-    for src in np.unique(folds):
-        held = folds == src
-        print(f"leave-one-source-out: {src} ({int(held.sum())} rows)", file=sys.stderr, flush=True)
-        keep = ~held
-        heads = fit_heads(m.rows(keep), cfg)
-        scores[held] = heads_only[held] = heads.scores(m.x[held])
-        if cfg.precedents:
-            bank = bank_of(m.rows(keep))
-            scores[held] = blend(scores[held], bank.votes(m.x[held]), bank.share)
-    return scores, heads_only
-
-
-def in_source_scores(m: Matrix, cfg: TrainConfig, source: str, folds: int = 5) -> np.ndarray:
-    """Scores for one source's rows, each from heads (and a bank) trained on every other
-    source and the other folds of its own: how the guard does on more traffic of a kind
-    it was trained on (leave-one-source-out says how it does on a kind it never saw)."""
-    rows = np.flatnonzero(m.source == source)
-    fold = np.random.default_rng(cfg.seed).permutation(len(rows)) % folds
-    scores = np.zeros((len(rows), m.y.shape[1]), dtype=np.float64)
-    for k in range(folds):
-        held = np.zeros(len(m.source), dtype=bool)
-        held[rows[fold == k]] = True
-        keep = m.rows(~held)
-        scores[fold == k] = full_scores(
-            fit_heads(keep, cfg), bank_of(keep) if cfg.precedents else None, m.x[held]
-        )
-    return scores
-
-
-def in_source_report(
-    m: Matrix,
-    cfg: TrainConfig,
-    thresholds: dict[str, Threshold],
-    min_rows: int = IN_SOURCE_MIN_ROWS,
-) -> dict[str, object]:
-    """K-fold figures for every trained source with both labels and at least `min_rows` rows."""
-    from primeguard.guards.evaluation import f1, levels
-
-    report: dict[str, object] = {}
-    for src in np.unique(m.source):
-        truth = m.y[m.source == src, -1] == 1
-        if len(truth) < min_rows or truth.all() or not truth.any():
-            continue
-        lvl = levels(in_source_scores(m, cfg, str(src)), thresholds)
-        report[str(src)] = {
-            "n": len(truth),
-            "default": f1(truth, lvl == 2),
-            "strict": f1(truth, lvl >= 1),
-        }
-    return report
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -124,12 +69,12 @@ def calibrate(m: Matrix, scores: np.ndarray) -> dict[str, Threshold]:
 
 
 def embed_cached(
-    texts: Sequence[str], cache_dir: Path, layers: Sequence[int]
+    texts: Sequence[str], cache_dir: Path, layers: Sequence[int], adapter: Adapter | None = None
 ) -> tuple[np.ndarray, str]:
-    """fp32 torch features, cached per text digest under `cache_dir`."""
+    """fp32 torch features, cached per encoder and text digest under `cache_dir`."""
     from primeguard.guards.encoder import MiniLMEncoder
 
-    encoder = MiniLMEncoder(backend="torch", layers=layers)
+    encoder = MiniLMEncoder(backend="torch", layers=layers, adapter=adapter)
     cache = (
         cache_dir / f"embeddings-{hashlib.sha256(encoder.encoder_id.encode()).hexdigest()[:16]}.npz"
     )
@@ -174,12 +119,26 @@ def train_guard(
     if limit is not None:
         examples = examples[:: max(1, len(examples) // limit)][:limit]
     cache = Path(cache_dir) if cache_dir else default_cache_dir() / "training"
-    x, encoder_id = embed_cached([e.text for e in examples], cache, cfg.layers)
+    texts = [e.text for e in examples]
+    adapter, ids = None, []
+    if cfg.tune is not None:
+        from primeguard.guards.encoder import MiniLMEncoder
+        from primeguard.guards.tuning import tune_adapter
+
+        ids = MiniLMEncoder(backend="torch", max_tokens=cfg.tune.max_tokens).token_ids(texts)
+        labels = to_matrix(examples, np.zeros((len(examples), 0), dtype=np.float32))
+        adapter = tune_adapter(ids, labels.y, labels.weight, cfg.layers, cfg.tune, cfg.seed)
+    x, encoder_id = embed_cached(texts, cache, cfg.layers, adapter)
     m = to_matrix(examples, x)
     metrics: dict[str, object] = {}
     heads_only_thresholds = None
     if validate:
-        scores, heads_only = out_of_source_scores(m, cfg)
+        if cfg.tune is None:
+            scores, heads_only = out_of_source_scores(m, cfg)
+        else:
+            scores, heads_only = tuned_out_of_source_scores(
+                m, ids, cfg, lambda a: _embed(texts, cfg.layers, a)
+            )
         thresholds = calibrate(m, scores)
         metrics["loso"] = loso_report(m, scores, thresholds)
         if cfg.precedents:
@@ -202,7 +161,7 @@ def train_guard(
             if e.licence not in lic
         ]
         if held_out:
-            hx, _ = embed_cached([e.text for e in held_out], cache, cfg.layers)
+            hx, _ = embed_cached([e.text for e in held_out], cache, cfg.layers, adapter)
             metrics["external"] = external_report(
                 held_out, full_scores(heads, bank, hx), thresholds
             )
@@ -218,8 +177,15 @@ def train_guard(
         cfg,
         lic,
         heads_only_thresholds=heads_only_thresholds,
+        adapter=adapter,
     )
     return metrics
+
+
+def _embed(texts: Sequence[str], layers: Sequence[int], adapter: Adapter) -> np.ndarray:
+    from primeguard.guards.encoder import MiniLMEncoder
+
+    return MiniLMEncoder(backend="torch", layers=layers, adapter=adapter).embed(texts)
 
 
 def _dedupe(examples: list[Example]) -> list[Example]:
@@ -255,6 +221,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--cache-dir", type=Path, default=None, help="embedding cache")
     parser.add_argument("--no-validate", action="store_true", help="skip leave-one-source-out")
+    parser.add_argument(
+        "--tune",
+        action="store_true",
+        help="tune the encoder with a LoRA adapter first (4 fine-tunes: ~20 min a"
+        " 3-epoch one on 2 cores; see primeguard.guards.tuning)",
+    )
     args = parser.parse_args(argv)
     metrics = train_guard(
         args.data,
@@ -264,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         include_noncommercial=args.include_noncommercial,
         cache_dir=args.cache_dir,
         validate=not args.no_validate,
+        config=TrainConfig(seed=args.seed, tune=TuneConfig()) if args.tune else None,
     )
     print(json.dumps(metrics, indent=2))
     return 0

@@ -13,7 +13,8 @@ from primeguard.guards.fitting import Matrix, TrainConfig, bank_of, fit_heads, t
 from primeguard.guards.heads import HEAD_NAMES, GuardHeads
 from primeguard.guards.precedents import full_scores
 from primeguard.guards.thresholds import Threshold
-from primeguard.guards.training import calibrate, in_source_report, in_source_scores
+from primeguard.guards.training import calibrate
+from primeguard.guards.validation import in_source_report, in_source_scores
 from primeguard.verdicts import Category
 
 
@@ -61,7 +62,9 @@ def test_synthetic_twins_never_disagree_and_share_wrappers() -> None:
     assert {"primeguard/benign-writing", "primeguard/unsafe-writing"} <= sources
     drafts = [e for e in examples if e.text.startswith("Help me write ")]
     assert {e.unsafe for e in drafts} == {True, False}
-    howto = [e for e in examples if e.text.startswith("Give detailed step-by-step instructions for")]
+    howto = [
+        e for e in examples if e.text.startswith("Give detailed step-by-step instructions for")
+    ]
     assert {e.unsafe for e in howto} == {True, False}
     assert "primeguard/unsafe-toxic" in sources
     stories = [e for e in examples if e.text.startswith("Write a story where")]
