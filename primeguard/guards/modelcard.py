@@ -91,7 +91,7 @@ def _card(
     tune = cfg.get("tune")
     encoder = (
         f"tuned (a rank-{tune['rank']} LoRA adapter on every layer, `{ADAPTER}`, sha256 "
-        f"`{meta['adapter_sha256']}`, trained with the heads' loss for {tune['epochs']} epochs and "
+        f"`{meta['adapter_sha256']}`, trained with the heads' loss, epochs: {tune['epochs']}, "
         f"folded into the weights at load; validation holds out whole groups of sources from the "
         f"adapter and the heads alike)"
         if isinstance(tune, Mapping)

@@ -224,8 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--tune",
         action="store_true",
-        help="tune the encoder with a LoRA adapter first (4 fine-tunes: ~20 min a"
-        " 3-epoch one on 2 cores; see primeguard.guards.tuning)",
+        help="tune the encoder with a LoRA adapter first (4 fine-tunes of an epoch: ~17 min"
+        " on 2 cores with AMX; see primeguard.guards.tuning)",
     )
     args = parser.parse_args(argv)
     metrics = train_guard(
