@@ -73,6 +73,11 @@ def write_artifacts(
         meta["thresholds_heads_only"] = dump_thresholds(heads_only_thresholds)
     (out / THRESHOLDS).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     (out / CARD).write_text(_card(meta, counts, metrics), encoding="utf-8")
+    # safetensors writes its files 0600 whatever the umask: readable as the other artefacts
+    # are, or a guard image that runs as another user (deploy/) cannot load them.
+    for name in (WEIGHTS, PRECEDENTS, ADAPTER):
+        if (out / name).exists():
+            (out / name).chmod(0o644)
 
 
 def _card(

@@ -182,3 +182,5 @@ def test_train_guard_end_to_end(tmp_path: Path) -> None:
     assert meta["commercial_use"] is True and "loso" in metrics
     assert (tmp_path / "MODEL_CARD.md").read_text().count("|") > 10
     assert GuardHeads.load(tmp_path / "heads.safetensors").w1.shape[0] == len(Category) + 1
+    for name in ("heads.safetensors", "precedents.safetensors"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644  # not safetensors' own 0600
