@@ -154,15 +154,17 @@ class MiniLMEncoder:
         self._sep_id: int = sep_id
         self.weights_digest = file_digest(self.path / "model.safetensors")
         # A tuned encoder: the base weights plus a low-rank adapter folded in (`adapter`).
-        self.adapter: Adapter | None = None
         if isinstance(adapter, Path):
             from primeguard.guards.adapter import Adapter as _Adapter
 
-            self.adapter = _Adapter.load(adapter)
-        else:
-            self.adapter = adapter
-        digests = (self.weights_digest, self.adapter.digest if self.adapter else "")
-        self.merged_digest = hashlib.sha256(" ".join(digests).encode()).hexdigest()
+            adapter = _Adapter.load(adapter)
+        self.adapter: Adapter | None = adapter
+        # The weights the backends run (the ONNX export's cache key): the base's, or merged.
+        self.merged_digest = (
+            self.weights_digest
+            if adapter is None
+            else hashlib.sha256(f"{self.weights_digest} {adapter.digest}".encode()).hexdigest()
+        )
         self.threads = num_threads or min(usable_cpus(), 8)
         if device not in (None, "cpu") and backend != "torch":
             raise ValueError(
@@ -180,7 +182,7 @@ class MiniLMEncoder:
 
             self._run = onnx_runner(
                 self.path,
-                self.merged_digest if self.adapter else self.weights_digest,
+                self.merged_digest,
                 self.threads,
                 cache_dir,
                 self.layers,

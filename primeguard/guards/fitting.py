@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,7 +17,11 @@ from primeguard.guards.data import Example
 from primeguard.guards.encoder import EMBED_DIM
 from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads
 from primeguard.guards.precedents import K, Precedents
-from primeguard.guards.tuning import TuneConfig
+
+if TYPE_CHECKING:
+    import torch
+
+    from primeguard.guards.tuning import TuneConfig
 
 # Heads that also read the lower layer; the others read the sentence embedding alone.
 # Measured with `python -m primeguard.guards.training` (held-out pooled F1 / ToxicChat
@@ -86,6 +91,27 @@ def input_mask(cfg: TrainConfig, dims: int) -> np.ndarray:
     return mask
 
 
+def balanced_weights(y: torch.Tensor, weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per row and head, the row's weight where its label is known (0 where -1); per head,
+    the positives' weight (negatives over positives, at most 20)."""
+    row_w = weight[:, None] * (y >= 0).float()
+    pos = (row_w * (y == 1)).sum(0)
+    neg = (row_w * (y == 0)).sum(0)
+    return row_w, (neg / pos.clamp(min=1e-6)).clamp(max=20.0)
+
+
+def balanced_bce(
+    logits: torch.Tensor, y: torch.Tensor, row_w: torch.Tensor, pos_weight: torch.Tensor
+) -> torch.Tensor:
+    """The heads' loss over a batch: masked, class-balanced, source-weighted BCE."""
+    import torch
+
+    loss: torch.Tensor = torch.nn.functional.binary_cross_entropy_with_logits(
+        logits, y.clamp(min=0), weight=row_w, pos_weight=pos_weight, reduction="sum"
+    ) / row_w.sum().clamp(min=1.0)
+    return loss
+
+
 def fit_heads(m: Matrix, cfg: TrainConfig) -> GuardHeads:
     """Masked, class-balanced BCE per head; deterministic for a seed."""
     import torch
@@ -94,11 +120,7 @@ def fit_heads(m: Matrix, cfg: TrainConfig) -> GuardHeads:
     gen = torch.Generator().manual_seed(cfg.seed)
     x = torch.from_numpy(m.x)
     y = torch.from_numpy(m.y)
-    known = (y >= 0).float()
-    row_w = torch.from_numpy(m.weight)[:, None] * known
-    pos = (row_w * (y == 1)).sum(0)
-    neg = (row_w * (y == 0)).sum(0)
-    pos_weight = (neg / pos.clamp(min=1e-6)).clamp(max=20.0)
+    row_w, pos_weight = balanced_weights(y, torch.from_numpy(m.weight))
     k, d, h = y.shape[1], x.shape[1], cfg.hidden
     if d != EMBED_DIM * len(cfg.layers):
         raise ValueError(f"features of {d} columns do not fit layers {cfg.layers}")
@@ -115,10 +137,7 @@ def fit_heads(m: Matrix, cfg: TrainConfig) -> GuardHeads:
             xb = x[idx] + cfg.noise * torch.randn(len(idx), d, generator=gen)
             hidden = torch.relu((xb @ flat).view(-1, k, h) + b1)
             logits = (hidden * w2).sum(-1) + b2
-            target = y[idx].clamp(min=0)
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                logits, target, weight=row_w[idx], pos_weight=pos_weight, reduction="sum"
-            ) / row_w[idx].sum().clamp(min=1.0)
+            loss = balanced_bce(logits, y[idx], row_w[idx], pos_weight)
             opt.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             opt.step()

@@ -116,7 +116,7 @@ class InProcessGuard:
         if self.device != "cpu" and backend == "onnx":
             raise ValueError(f"device {device!r} needs backend torch or auto, not onnx")
         self.trained_encoder: str = meta["encoder"]
-        # A tuned encoder's adapter ships beside the heads (`train-guard` without --no-tune).
+        # A tuned encoder's adapter ships beside the heads (`train-guard --tune`).
         self._adapter_file = assets / ADAPTER if (assets / ADAPTER).exists() else None
         # False for heads trained on non-commercial (CC-BY-NC-4.0) data; older files: True.
         self.commercial_use: bool = bool(meta.get("commercial_use", True))

@@ -23,6 +23,7 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -120,16 +121,16 @@ def train_guard(
         examples = examples[:: max(1, len(examples) // limit)][:limit]
     cache = Path(cache_dir) if cache_dir else default_cache_dir() / "training"
     texts = [e.text for e in examples]
+    labels = to_matrix(examples, np.zeros((len(examples), 0), dtype=np.float32))
     adapter, ids = None, []
     if cfg.tune is not None:
         from primeguard.guards.encoder import MiniLMEncoder
         from primeguard.guards.tuning import tune_adapter
 
         ids = MiniLMEncoder(backend="torch", max_tokens=cfg.tune.max_tokens).token_ids(texts)
-        labels = to_matrix(examples, np.zeros((len(examples), 0), dtype=np.float32))
         adapter = tune_adapter(ids, labels.y, labels.weight, cfg.layers, cfg.tune, cfg.seed)
     x, encoder_id = embed_cached(texts, cache, cfg.layers, adapter)
-    m = to_matrix(examples, x)
+    m = replace(labels, x=x)
     metrics: dict[str, object] = {}
     heads_only_thresholds = None
     if validate:

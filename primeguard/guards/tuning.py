@@ -30,6 +30,7 @@ import numpy as np
 
 from primeguard.guards.adapter import TARGETS, Adapter
 from primeguard.guards.encoder import EMBED_DIM, model_dir, pad_batch, pool_layers
+from primeguard.guards.fitting import balanced_bce, balanced_weights
 
 # Tuned, the encoder has seen every source it trained on, so validation holds out
 # whole groups of sources from the adapter and the heads alike (a fine-tune per group).
@@ -124,17 +125,15 @@ def tune_adapter(
     head = torch.nn.Sequential(
         torch.nn.Linear(dims, cfg.hidden), torch.nn.ReLU(), torch.nn.Linear(cfg.hidden, k)
     )
-    rows = [list(x) for x in ids]
-    lens = np.array([len(x) for x in rows])
+    lens = np.array([len(x) for x in ids])
     yt = torch.from_numpy(y.astype(np.float32))
-    w = torch.from_numpy(weight.astype(np.float32))[:, None] * (yt >= 0).float()
-    pos_weight = ((w * (yt == 0)).sum(0) / (w * (yt == 1)).sum(0).clamp(min=1e-6)).clamp(max=20.0)
+    w, pos_weight = balanced_weights(yt, torch.from_numpy(weight.astype(np.float32)))
     lora_params = [p for m in wrapped.values() for p in (m.lora_A, m.lora_B)]
     opt = torch.optim.AdamW(
         [{"params": lora_params, "lr": cfg.lr}, {"params": head.parameters(), "lr": cfg.head_lr}],
         weight_decay=cfg.weight_decay,
     )
-    total = int(np.ceil(len(rows) / cfg.batch_size)) * cfg.epochs
+    total = int(np.ceil(len(ids) / cfg.batch_size)) * cfg.epochs
     warm = max(1.0, cfg.warmup * total)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, 1 - s / total)
@@ -145,7 +144,7 @@ def tune_adapter(
         running = 0.0
         batches = _batches(lens, cfg.batch_size, rng)
         for b in batches:
-            input_ids, mask = pad_batch([rows[i] for i in b])
+            input_ids, mask = pad_batch([ids[i] for i in b])
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 pooled = pool_layers(
                     model, torch.from_numpy(input_ids), torch.from_numpy(mask), layers
@@ -155,9 +154,7 @@ def tune_adapter(
                 pooled.view(len(b), len(layers), EMBED_DIM), dim=-1
             )
             logits = head(unit.view(len(b), dims) * EMBED_DIM**0.5)
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                logits, yt[b].clamp(min=0), weight=w[b], pos_weight=pos_weight, reduction="sum"
-            ) / w[b].sum().clamp(min=1.0)
+            loss = balanced_bce(logits, yt[b], w[b], pos_weight)
             opt.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
             opt.step()
