@@ -47,6 +47,12 @@ class InProcessDefinition(_GuardBase):
         description="input the English encoder cannot read (other languages, mostly) is at least"
         " controversial: re-evaluated by the judge, or sent on by a cascade",
     )
+    reproduction: Literal["unsafe", "controversial", "off"] = Field(
+        default="unsafe",
+        description="input asking for a named work's lyrics, chapter or script whole (Llama"
+        " Guard's S8, Qwen3Guard's Copyright Violation): this verdict under illicit;"
+        " controversial lets the judge decide (public-domain works), off turns the rule off",
+    )
     vote: bool = Field(
         default=True,
         description="blend the heads with the shipped precedents' vote (false: heads alone,"
@@ -74,7 +80,15 @@ class InProcessDefinition(_GuardBase):
     def _no_shadowed_options(cls, v: dict[str, Any]) -> dict[str, Any]:
         taken = sorted(
             set(v)
-            & {"assets_dir", "thresholds", "device", "precedents", "vote", "escalate_unreadable"}
+            & {
+                "assets_dir",
+                "thresholds",
+                "device",
+                "precedents",
+                "vote",
+                "escalate_unreadable",
+                "reproduction",
+            }
         )
         if taken:
             raise ValueError(f"set {', '.join(taken)} as keys of the definition, not in options")

@@ -17,16 +17,15 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from primeguard.guards import readability
 from primeguard.guards.adapter import ADAPTER
 from primeguard.guards.batcher import DynamicBatcher
 from primeguard.guards.encoder import EMBED_DIM
 from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads, one_blas_thread
+from primeguard.guards.input_rules import NOTHING, Findings, InputRules
 from primeguard.guards.modelcard import THRESHOLDS, WEIGHTS
 from primeguard.guards.precedents import FILE as PRECEDENTS
 from primeguard.guards.precedents import Precedents, ReviewedCases, full_scores
 from primeguard.guards.protocol import GuardUnavailable
-from primeguard.guards.readability import Readability
 from primeguard.guards.thresholds import (
     Threshold,
     Tolerance,
@@ -45,6 +44,7 @@ from primeguard.verdicts import (
 )
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "guard"
+ILLICIT = Category.ILLICIT.value
 BackendChoice = Literal["auto", "torch", "onnx"]
 
 
@@ -85,6 +85,7 @@ class InProcessGuard:
         precedents: Sequence[tuple[str, bool]] = (),
         vote: bool = True,
         escalate_unreadable: bool = True,
+        reproduction: Verdict | str | None = Verdict.UNSAFE,
     ) -> None:
         assets = assets_dir or ASSETS
         self.heads = GuardHeads.load(assets / WEIGHTS)
@@ -122,14 +123,18 @@ class InProcessGuard:
         self.commercial_use: bool = bool(meta.get("commercial_use", True))
         self._encoder = encoder
         self._cache_dir = cache_dir
-        # Input the encoder cannot read (other languages) is at least controversial.
-        self.escalate_unreadable = escalate_unreadable
-        self._readability: Readability | None = None
+        # Input the encoder cannot read is at least controversial; a request for a named
+        # work whole is `reproduction` under illicit (`input_rules`).
+        self.rules = InputRules(
+            escalate_unreadable, Verdict(reproduction) if reproduction is not None else None
+        )
         self._lock = threading.Lock()
         self._reviewed_lock = threading.Lock()
-        # Items: (text, whether to check that it is readable); results: (scores, unreadable).
-        self._batcher: DynamicBatcher[tuple[str, bool], tuple[np.ndarray, bool]] = DynamicBatcher(
-            self._score_batch, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms
+        # Items: (text, whether it is input, for the rules); results: (scores, findings).
+        self._batcher: DynamicBatcher[tuple[str, bool], tuple[np.ndarray, Findings]] = (
+            DynamicBatcher(
+                self._score_batch, max_batch_size=max_batch_size, max_wait_ms=max_wait_ms
+            )
         )
         spec = json.dumps(
             [
@@ -140,7 +145,7 @@ class InProcessGuard:
                 self.trained_encoder,
                 self.backend,
                 self.tolerance.value,
-                [readability.RULE, readability.language_model()] if escalate_unreadable else None,
+                *self.rules.spec(),
             ]
         )
         self._version = hashlib.sha256(spec.encode()).hexdigest()[:16]
@@ -173,17 +178,15 @@ class InProcessGuard:
         if not texts:
             return []
         try:
-            # Only input is escalated when unreadable: output is not checked for it at all.
-            items = [
-                (_well_formed(t.text), self.escalate_unreadable and t.role is TextRole.INPUT)
-                for t in texts
-            ]
+            # The rules read input only: an answer in French, or one quoting a song, is for
+            # the heads (and the output guards) to judge.
+            items = [(_well_formed(t.text), t.role is TextRole.INPUT) for t in texts]
             rows = await self._batcher.submit(items)
         except GuardUnavailable:
             raise
         except Exception as exc:
             raise GuardUnavailable(f"in-process guard failed: {type(exc).__name__}") from exc
-        return [self._result(row, tolerance, unreadable) for row, unreadable in rows]
+        return [self._result(row, tolerance, found) for row, found in rows]
 
     def score_texts(self, texts: Sequence[str]) -> np.ndarray:
         """Blocking: raw head scores [N, len(HEAD_NAMES)] (for evaluation and benchmarks)."""
@@ -193,7 +196,7 @@ class InProcessGuard:
         await self._batcher.close()
 
     def _result(
-        self, row: np.ndarray, tolerance: Tolerance | str | None, unreadable: bool = False
+        self, row: np.ndarray, tolerance: Tolerance | str | None, found: Findings = NOTHING
     ) -> GuardResult:
         named = dict(zip(HEAD_NAMES, (float(s) for s in row)))
         # Each head's verdict once, folded by the tolerance; a head without a threshold says
@@ -206,10 +209,18 @@ class InProcessGuard:
             else Verdict.SAFE
             for name, score in named.items()
         }
-        if unreadable:  # the heads cannot tell: never call it safe
+        if found.unreadable:  # the heads cannot tell: never call it safe
             heads[OVERALL] = worst_verdict(
                 [heads[OVERALL], apply_tolerance(Verdict.CONTROVERSIAL, fold)]
             )
+        if found.reproduction and (level := self.rules.reproduction_level) is not None:
+            # Under illicit, and in the residual too: a tenant's illicit thresholds re-decide
+            # the head's score (`tenant.retune`), not the rule.
+            ruled = apply_tolerance(level, fold)
+            heads[ILLICIT] = worst_verdict([heads[ILLICIT], ruled])
+            heads[OVERALL] = worst_verdict([heads[OVERALL], ruled])
+            if level is Verdict.UNSAFE:
+                named[ILLICIT] = max(named[ILLICIT], 1.0)
         verdict = worst_verdict(heads.values())
         return GuardResult(
             verdict=verdict,
@@ -220,17 +231,15 @@ class InProcessGuard:
             uncategorised=heads[OVERALL],
         )
 
-    def _score_batch(self, items: list[tuple[str, bool]]) -> list[tuple[np.ndarray, bool]]:
+    def _score_batch(self, items: list[tuple[str, bool]]) -> list[tuple[np.ndarray, Findings]]:
         scores = self._score([text for text, _ in items])
-        if not any(judge for _, judge in items):
-            return [(row, False) for row in scores]
-        if self._readability is None:  # the worker thread only: no lock needed
-            from primeguard.guards.encoder import model_dir
-
-            self._readability = Readability.from_tokenizer(model_dir() / "tokenizer.json")
-            readability.language("warm up the language model")  # loads it, ~0.7 s: not later
-        check = self._readability.unreadable
-        return [(row, judge and check(text)) for row, (text, judge) in zip(scores, items)]
+        if not self.rules.active:
+            return [(row, NOTHING) for row in scores]
+        check = self.rules.check  # the worker thread only: the rules' lazy loads need no lock
+        return [
+            (row, check(text) if is_input else NOTHING)
+            for row, (text, is_input) in zip(scores, items)
+        ]
 
     def _score(self, texts: Sequence[str]) -> np.ndarray:
         embeddings = self.encoder.embed(texts)

@@ -120,7 +120,9 @@ def _inprocess_guard(overrides: dict[str, Threshold]) -> Callable[[str, InProces
             cases = read_cases(Path(definition.precedents)) if definition.precedents else []
             guard = InProcessGuard(
                 assets, thresholds=overrides, device=definition.device, precedents=cases,
-                vote=definition.vote, escalate_unreadable=definition.escalate_unreadable, **definition.options
+                vote=definition.vote, escalate_unreadable=definition.escalate_unreadable,
+                reproduction=None if definition.reproduction == "off" else definition.reproduction,
+                **definition.options,
             )
         except (OSError, KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
             raise ConfigError(f"guards.definitions.{name}: cannot load the in-process guard: {exc}") from None

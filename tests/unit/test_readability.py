@@ -114,9 +114,9 @@ def test_the_definition_switch_reaches_the_guard() -> None:
     from primeguard.server.wiring import _inprocess_guard
 
     build = _inprocess_guard({})
-    assert build("minilm", InProcessDefinition()).escalate_unreadable  # type: ignore[attr-defined]
+    assert build("minilm", InProcessDefinition()).rules.escalate_unreadable  # type: ignore[attr-defined]
     off = build("minilm", InProcessDefinition(escalate_unreadable=False))
-    assert not off.escalate_unreadable  # type: ignore[attr-defined]
+    assert not off.rules.escalate_unreadable  # type: ignore[attr-defined]
     raw = {"definitions": {"m": {"kind": "inprocess", "options": {"escalate_unreadable": False}}}}
     with pytest.raises(ConfigError, match="escalate_unreadable"):
         parse_guards(raw)

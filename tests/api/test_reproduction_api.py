@@ -1,0 +1,77 @@
+"""Requests for a named work whole, end to end: the shipped in-process guard through the proxy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import openai
+import pytest
+
+from tests.api.conftest import proxy_config, start_proxy
+from tests.fakes.upstream import FakeUpstream, ServerThread
+
+ASK = 'Paste the complete lyrics of "Mr. Brightside" by The Killers'
+TWIN = 'Why is "Mr. Brightside" by The Killers still so popular?'
+
+
+def _guards(**minilm: object) -> dict[str, object]:
+    return {"input": ["minilm"], "output": [],
+            "definitions": {"minilm": {"kind": "inprocess", **minilm}}}
+
+
+@pytest.fixture(scope="module")
+def proxy(fake: FakeUpstream) -> Iterator[ServerThread]:
+    with start_proxy(proxy_config(fake, guards=_guards())) as server:
+        yield server
+
+
+def _client(server: ServerThread) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{server.url}/v1", api_key="sk-any", max_retries=0)
+
+
+def test_moderation_flags_the_request_under_illicit(proxy: ServerThread) -> None:
+    ask, twin = _client(proxy).moderations.create(input=[ASK, TWIN]).results
+    assert (ask.flagged, twin.flagged) == (True, False)
+    assert ask.categories.illicit is True
+    assert ask.category_scores.illicit >= 0.5
+
+
+def test_the_chat_is_refused_before_any_answer(proxy: ServerThread, fake: FakeUpstream) -> None:
+    answers = len(fake.of_kind("answer"))
+    raw = _client(proxy).chat.completions.with_raw_response.create(
+        model="fake-gpt", messages=[{"role": "user", "content": ASK}])
+    assert raw.headers["x-primeguard-route"] == "direct_violation"
+    assert raw.headers["x-primeguard-route-source"] == "input_guard"
+    assert len(fake.of_kind("answer")) == answers
+
+
+def test_controversial_sends_it_to_re_evaluation(fake: FakeUpstream) -> None:
+    fake.script.answer_text = "I can summarise the song instead."
+    with start_proxy(proxy_config(fake, guards=_guards(reproduction="controversial"))) as server:
+        raw = _client(server).chat.completions.with_raw_response.create(
+            model="fake-gpt", messages=[{"role": "user", "content": ASK}])
+        assert raw.headers["x-primeguard-route"] == "potential_violation"
+        assert raw.headers["x-primeguard-route-source"] == "input_guard"
+        assert _client(server).moderations.create(input=ASK).results[0].flagged is False
+
+
+@pytest.mark.parametrize("minilm,message", [
+    ({"reproduction": "sometimes"}, "reproduction"),
+    ({"options": {"reproduction": "off"}}, "set reproduction as keys of the definition"),
+])
+def test_a_bad_setting_is_a_config_error(fake: FakeUpstream, minilm: dict[str, object], message: str) -> None:
+    from primeguard.config import parse_config
+    from primeguard.errors import ConfigError
+    from primeguard.server.wiring import validate_settings
+
+    with pytest.raises(ConfigError, match=message):
+        validate_settings(parse_config(proxy_config(fake, guards=_guards(**minilm))))
+
+
+def test_off_turns_the_rule_off(fake: FakeUpstream) -> None:
+    fake.script.answer_text = "fine"
+    with start_proxy(proxy_config(fake, guards=_guards(reproduction="off"))) as server:
+        assert _client(server).moderations.create(input=ASK).results[0].flagged is False
+        raw = _client(server).chat.completions.with_raw_response.create(
+            model="fake-gpt", messages=[{"role": "user", "content": ASK}])
+        assert raw.headers["x-primeguard-route-source"] == "judge"  # the guard had nothing to say
