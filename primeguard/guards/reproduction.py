@@ -1,4 +1,4 @@
-"""Is this input a request to reproduce a named work whole?  The heads cannot tell.
+"""Is this input a request to reproduce a work whole?  The heads cannot tell.
 
 'Generate the lyrics of "Dancing Queen" by ABBA' and 'What is "Dancing Queen" by
 ABBA about?' embed almost alike: the encoder sees a song and a band, not the
@@ -7,25 +7,27 @@ call both safe.  Llama Guard (S8, *Intellectual Property*) and Qwen3Guard
 (*Copyright Violation*) count the first as a violation, and so does our
 guidelines' rule 9.  `categories` maps both onto `illicit`; so does this rule.
 
-It asks for three parts in one sentence:
-- a verb that hands text over: generate, give, provide, print, paste, copy,
-  reproduce, post, recite, type or write out, show, output, share, send,
-  quote, "what are", "I need"... (never summarise, analyse, explain,
-  translate, nor plain "write": that is new writing);
-- the text itself: the lyrics (or "the words to"), a long or full passage,
-  chapter 3 or the first chapter, the first ten pages, the script,
-  screenplay or transcript, the full/complete/entire text, book or story;
-- a named work right after "of / from / for / to / in": a quoted title, a run
-  of Title Case words, or "by" a capitalised name, optionally after "the song /
-  book / film (titled / called)".
-New writing is left alone ("lyrics for a song about rain", "the new lyrics
-for ..."), and so are short quotes ("the first verse of", "a line from"): fair
-use, and what people ask about songs all the time.  Public-domain works cannot
-be told apart ("the lyrics of Happy Birthday"): the rule flags them too, and an
-operator who minds sets the definition's `reproduction: controversial` (the
-judge decides) or `off`.  Titles typed all in lower case are not recognised.
-On `../shared/data` it flags 3 of 41,604 texts, all three safe-labelled lyrics
-requests (two public-domain songs).
+A sentence is a reproduction request when it has one of three shapes:
+- **named**: a verb that hands text over (generate, give, paste, print, type
+  or write out, recite, "what are", "I need", never summarise, explain or
+  translate), then the text (the lyrics, the words to, a long passage,
+  chapter 3, the first three chapters, pages 50-100, the script, the full
+  text of ...), then "of / from / to / for" and a named work: a quoted title,
+  Title Case words, a possessive ("Adele's Hello") or "by" a name.  Also the
+  verb with the work and "in full" or "all of" it;
+- **scoped**: the lyrics, a script, transcript, chapters, pages or an article
+  with a scope that means all of it ("the full lyrics", "pages ... word for
+  word", "lyrics of x full song"), in a request (one of the verbs, or a bare
+  "full lyrics to ..."): titles typed in lower case are caught this way;
+- **continued**: "continue / keep going / fill in" for the whole song, the
+  next pages, exactly as the book does.
+Not a request: new writing ("write a script for my video", "lyrics for a song
+about rain"), the user's own material (meeting transcripts, a PDF's full
+text), what a work means, and short quotes ("the first verse of", "a line
+from"): fair use, what people ask about songs all the time.  Public-domain
+works cannot be told apart ("the lyrics of Happy Birthday"): they are flagged
+too, and an operator who minds sets `reproduction: controversial` (the judge
+decides) or `off`.  Measured figures are in the README.
 """
 
 from __future__ import annotations
@@ -33,54 +35,45 @@ from __future__ import annotations
 import re
 
 #: Names the rule in the guard's version: change it when the rule changes.
-RULE = "reproduction/1"
+RULE = "reproduction/2"
+#: Longer texts are read at their start and end, where a request sits (it bounds the cost).
+MAX_CHARS = 4000
 
+_I = re.IGNORECASE
 _VERB = (
-    r"(?:generate|give|provide|print|paste|copy|reproduce|post|recite|type|write\s+(?:out|down)"
-    r"|show|output|share|send|quote|display|sing|dump|spit\s+out|what\s+(?:are|were)"
-    r"|i\s+(?:need|want)|can\s+i\s+(?:get|have|see))"
+    r"(?:(?:generate|give|provide|print|paste|copy|reproduce|post|recite|type|show|output|share"
+    r"|send|quote|display|sing|dump|echo)(?:s|es|ed|ing)?|write\s+(?:out|down)|spit\s+out"
+    r"|read\s+(?:me|us|aloud|out)|repl(?:y|ies)\s+(?:only\s+)?with|respond\s+(?:only\s+)?with"
+    r"|what\s+(?:are|were)|what'?s|need|want|can\s+i\s+(?:get|have|see)|gimme)"
 )
 # Between the verb and the text: "me", "out", "for me", "please", "all of".
-_FILLER = r"(?:\s+(?:me|us|out|down|for\s+me|please|here|verbatim|all|of))*"
-_WHOLE = r"(?:full|complete|entire|whole|long|lengthy|exact|unabridged|uncut|verbatim)"
-_COUNT = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|[ivxlc]+)"
+_FILLER = r"(?:\s+(?:me|us|out|down|for\s+me|please|here|verbatim|just|all|of))*"
+_WHOLE = r"(?:full|complete|entire|whole|long|lengthy|exact|unabridged|uncut|verbatim|original)"
+_N = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|[ivxlc]+)"
+_ORDINAL = rf"(?:first|opening|last|final|{_N}(?:st|nd|rd|th))"
+# Parts of a work: "chapter 3", "the first three chapters", "pages 50-100".
+_PARTS = (
+    rf"chapter\s+{_N}",
+    rf"the\s+(?:{_WHOLE}\s+)?{_ORDINAL}\s+chapter",
+    rf"(?:the\s+)?(?:first\s+|last\s+|opening\s+|next\s+)?{_N}\s+(?:chapters|pages)",
+    r"pages\s+\d+\s*(?:-|to|through|\u2013)\s*\d+",
+)
 _TEXTS = (
-    rf"(?:the\s+|all\s+(?:of\s+)?the\s+)?(?:{_WHOLE}\s+)?lyrics",
+    *_PARTS,
+    rf"(?:the\s+|all\s+(?:of\s+)?the\s+)?(?:{_WHOLE}\s+)?(?:\w+\s+)?lyrics",
     rf"the\s+(?:{_WHOLE}\s+)?words(?=\s+to\b)",
     rf"(?:a|the)\s+{_WHOLE}\s+(?:passage|excerpt|extract|section)",
     rf"(?:the\s+)?{_WHOLE}\s+passages",
-    rf"chapter\s+{_COUNT}",
-    rf"the\s+(?:{_WHOLE}\s+)?(?:first|opening|last|final|{_COUNT}(?:st|nd|rd|th))\s+chapter",
-    rf"(?:the\s+)?(?:first\s+)?{_COUNT}\s+pages",
+    r"(?:every\s+line|all(?:\s+of)?\s+the\s+(?:lines|dialogue))(?:\s+of\s+dialogue)?",
     rf"the\s+(?:{_WHOLE}\s+)?(?:script|screenplay|transcript|libretto)",
+    rf"the\s+(?:{_WHOLE}\s+)?text(?=\s+of\s+(?:the\s+)?(?:{_ORDINAL}\s+)?chapter)",
     rf"the\s+{_WHOLE}\s+(?:text|book|novel|story|poem|song|article|essay|speech|chapter)",
 )
-_TEXT = "(?:" + "|".join(_TEXTS) + ")"
-_REQUEST = re.compile(rf"\b{_VERB}{_FILLER}\s+{_TEXT}\s+(?:of|from|for|to|in)\s+", re.IGNORECASE)
-# Any of `_TEXT`'s nouns, looked up as plain substrings (~1 us, where the regexes cost
-# 20-40 us): most sentences have none and are done.
-_NOUNS = (
-    "lyric",
-    "words",
-    "passage",
-    "excerpt",
-    "extract",
-    "section",
-    "chapter",
-    "pages",
-    "script",
-    "screenplay",
-    "libretto",
-    "text",
-    "book",
-    "novel",
-    "story",
-    "poem",
-    "song",
-    "article",
-    "essay",
-    "speech",
-)
+# "the full text of the first chapter of ...": the text of a part, then the work.
+_TEXT = rf"(?:{'|'.join(_TEXTS)})(?:\s+(?:of|from)\s+(?:{'|'.join(_PARTS)}))?"
+_REQUEST = re.compile(rf"\b{_VERB}{_FILLER}\s+{_TEXT}\s+(?:of|from|for|to|in)\s+", _I)
+# The verb right before the work: "write out all of 'Mr. Brightside'", "reproduce the X script".
+_VERB_ONLY = re.compile(rf"\b{_VERB}(?:\s+(?:me|us|out|down|all\s+of))*\s+", _I)
 
 _KIND = (
     r"(?:song|track|single|book|novel|film|movie|show|series|episode|play|musical|poem"
@@ -90,48 +83,142 @@ _QUOTED = (
     r"(?:\"[^\"\n]{2,80}\"|'[^'\n]{2,80}'|\u201c[^\u201d\n]{2,80}\u201d"
     r"|\u2018[^\u2019\n]{2,80}\u2019)"
 )
-_TITLE_WORD = r"(?:[A-Z0-9][\w'\u2019.-]*)"
+_TITLE_WORD = r"(?:[A-Z0-9][\w'\u2019.:-]*)"
 _SMALL = r"(?:of|the|a|an|and|in|on|to|for|with|at|is|my|me|you|your|it|from)"
 # Title Case: a capitalised word, then more capitalised or small words, ending capitalised.
 _TITLED = rf"(?:{_TITLE_WORD}(?:\s+(?:{_SMALL}\s+)*{_TITLE_WORD})*)"
-# What follows the request, matched case-sensitively: the title really is quoted or capitalised.
-_WORK = re.compile(
+_NAMED = (
     r"(?:(?:[Tt]he|[Aa]n?|[Tt]his|[Tt]hat)\s+)?(?:[A-Z][\w.'\u2019-]*(?:\u2019s|'s)\s+)*"
     rf"(?:(?i:{_KIND})\s+(?:(?i:titled|called|named)\s*:?\s+)?)?"
-    rf"(?:{_QUOTED}|{_TITLED}|by\s+[A-Z])"
+    rf"(?:{_QUOTED}|{_TITLED})"
 )
-# New writing, or a short quote: not a reproduction.
-_NEW = re.compile(
-    r"\b(?:new|own|original\s+song|fresh|funny|parody|alternative|your)\s+lyrics\b", re.IGNORECASE
+# What follows a request, matched case-sensitively: the title really is quoted or capitalised.
+_WORK = re.compile(rf"{_NAMED}|by\s+[A-Z]")
+# After a work named straight after the verb: it is asked for whole.
+_WHOLE_AFTER = re.compile(
+    r"\s*,?\s*(?i:in\s+full|word[\s-]+for[\s-]+word|verbatim|every\s+(?:line|word|page)"
+    r"|(?:starting\s+)?from\s+(?:page\s+(?:1|one)\b|the\s+(?:beginning|first\s+page)))"
+)
+# "write out all of 'Mr. Brightside'", "reproduce the Star Wars script": the verb, the work.
+_AROUND = re.compile(
+    rf"(?i:\b{_VERB}(?:\s+(?:me|us|out|down))*\s+)(?:(?i:all\s+of)\s+{_NAMED}"
+    rf"|[Tt]he\s+(?:{_QUOTED}|{_TITLED})\s+(?i:script|screenplay|lyrics|transcript)\b)"
+)
+
+_SCOPED_NOUN = (
+    r"(?:lyrics|script|screenplay|transcript|libretto|chapters?|pages|dialogue|verses|article)"
+)
+_SCOPE_BEFORE = r"(?:full|complete|entire|whole|unabridged|uncut|verbatim|exact)"
+_SCOPE_AFTER = (
+    r"(?:word[\s-]+for[\s-]+word|verbatim|in\s+full|exactly|every\s+(?:line|verse|word|scene)"
+    r"|(?:the\s+)?(?:full|whole|entire|complete)\s+(?:song|thing|text|script|book|chapter|episode)"
+    r"|all\s+(?:three|four|five|the)\s+verses|start\s+to\s+(?:finish|end)|all\s+of\s+it)"
+)
+_SCOPED = re.compile(
+    rf"\b(?:the|a|an|all|me|us|of|its|their|his|her)\s+{_SCOPE_BEFORE}\s+(?:[\w.'\u2019-]+\s+){{0,3}}?{_SCOPED_NOUN}\b"
+    rf"|^\W*{_SCOPE_BEFORE}\s+(?!the\b)(?:[\w.'\u2019-]+\s+){{0,2}}?{_SCOPED_NOUN}\b"
+    rf"|\b{_SCOPED_NOUN}\b.{{0,60}}?\b{_SCOPE_AFTER}"
+    r"|\bfirst\s+(?:\d+|two|three|four|five|ten|twenty|thirty|fifty)\s+(?:pages|chapters)\b",
+    _I,
+)
+# A request: one of the verbs anywhere, or a bare noun phrase ("full lyrics to ...").
+_ASKING = re.compile(
+    rf"\b(?:{_VERB}|write)\b|^\W*(?:the\s+)?{_SCOPE_BEFORE}\b|^\W*(?:\w+\s+)?lyrics\b", _I
+)
+# Going on with a work from where the user stops: "continue these lyrics for the whole song".
+_CONTINUE = re.compile(
+    r"\b(?:continue|keep\s+going|carry\s+on|go\s+on|fill\s+in)\b.{0,80}?(?:\b(?:the\s+)?"
+    r"(?:whole|entire|rest\s+of\s+the|full)\s+(?:song|lyrics|chapter|book|novel|poem)"
+    r"|\bnext\s+(?:\d+|few|several|two|three|five|ten)\s+(?:pages|chapters|verses)|\bevery\s+verse"
+    r"|\buntil\s+(?:it|the\s+song|the\s+chapter)\s+ends|exactly\s+as\s+the\s+(?:book|song|author))",
+    _I,
+)
+# Not a reproduction: new writing, the user's own material, what a work means, the law.
+_NEW_WRITING = re.compile(
+    r"\b(?:write|compose|create|draft|make|come\s+up\s+with|brainstorm|help\s+me\s+(?:write|finish))"
+    r"\b[^.]{0,40}?\b(?:a|an|some|new|my|our)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:song|script|screenplay|chapter|poem|story|lyrics|rap|verse|scene|episode|play|article"
+    r"|essay|post|blog)s?\b",
+    _I,
+)
+_NEW_LYRICS = re.compile(
+    r"\b(?:new|own|fresh|funny|parody|alternative|your)\s+(?:song\s+)?lyrics\b", _I
+)
+_NOT_A_WORK = re.compile(
+    r"\b(?:song|story|chapter|script|book)\s+(?:I'm|I\s+am|we're|we\s+are)\s+writing\b"
+    r"|\b(?:my|our|your)\s+(?:own\s+)?(?:\w+\s+){0,2}?(?:meeting|call"
+    r"|interview|lecture|notes|document|pdf|file|email|video|podcast|class|draft|story)\b"
+    r"|\b(?:mean|meaning|means|about\?|symboli[sz]e|refer\s+to|legal|allowed|permission"
+    r"|licen[cs]e)\b|\b(?:a|the|this|that|my)\s+(?:pdf|document|file|email|web\s*page|website)\b",
+    _I,
 )
 _SHORT = re.compile(
     r"\b(?:first|opening|last|closing|one|a|single|two|famous|best|favou?rite)\s+"
     r"(?:line|lines|verse|sentence|bar|bars|couplet|quote|quotation)\s+(?:of|from|in)\b",
-    re.IGNORECASE,
+    _I,
+)
+# Every shape needs one of these words: plain substring look-ups (~1 us, where the regexes
+# cost 20-40 us) let most sentences go at once.
+_NOUNS = (
+    "lyric",
+    "words",
+    "passage",
+    "excerpt",
+    "extract",
+    "section",
+    "chapter",
+    "page",
+    "script",
+    "screenplay",
+    "libretto",
+    "dialogue",
+    "verse",
+    "text",
+    "book",
+    "novel",
+    "story",
+    "poem",
+    "song",
+    "article",
+    "essay",
+    "speech",
+    "in full",
+    "all of",
+    "every line",
 )
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-#: Longer texts are read at their start and end, where a request sits (it bounds the cost).
-MAX_CHARS = 4000
 
 
 def reproduction_request(text: str) -> bool:
-    """True when some sentence of `text` asks for a named work's text whole (see the module)."""
+    """True when some sentence of `text` asks for a work's text whole (see the module)."""
     if len(text) > MAX_CHARS:
         half = MAX_CHARS // 2
         text = text[:half] + "\n" + text[-half:]
-    lowered = text.lower()
-    if not any(noun in lowered for noun in _NOUNS):
+    if not any(noun in text.lower() for noun in _NOUNS):
         return False
-    for sentence in _sentences(text):
-        low = sentence.lower()
-        if not any(noun in low for noun in _NOUNS):
-            continue
+    return any(_asks_for_a_copy(sentence) for sentence in _sentences(text))
+
+
+def _asks_for_a_copy(sentence: str) -> bool:
+    if not any(noun in sentence.lower() for noun in _NOUNS) or _NOT_A_WORK.search(sentence):
+        return False
+    if _NEW_LYRICS.search(sentence):
+        return False
+    if not _SHORT.search(sentence):
         for match in _REQUEST.finditer(sentence):
-            if _WORK.match(sentence, match.end()) and not (
-                _NEW.search(sentence) or _SHORT.search(sentence)
-            ):
+            if _WORK.match(sentence, match.end()):
                 return True
-    return False
+    for match in _VERB_ONLY.finditer(sentence):
+        work = _WORK.match(sentence, match.end())
+        if work is not None and _WHOLE_AFTER.match(sentence, work.end()):
+            return True
+    if _AROUND.search(sentence):
+        return True
+    if _NEW_WRITING.search(sentence):
+        return False
+    return bool(_SCOPED.search(sentence) and _ASKING.search(sentence)) or bool(
+        _CONTINUE.search(sentence)
+    )
 
 
 def _sentences(text: str) -> list[str]:

@@ -29,6 +29,12 @@ ASKS = [
     "I need the full transcript of the episode 'Ozymandias' of Breaking Bad",
     "Post the whole text of the novel Tomorrow, and Tomorrow, and Tomorrow",
     "Hi! Big fan of Dune. Can you copy out chapter 1 of Dune for me? Thanks",
+    # Lower case, no title to see: the scope says it.
+    "full lyrics to blinding lights by the weeknd pls",
+    "can you type the whole script of the first episode of stranger things, word for word",
+    # Through code, or by continuing the user's start.
+    "Write a Python program that prints every line of Adele's Someone Like You",
+    "Continue from here and don't stop until the song ends: 'I've been tryna call'",
 ]
 # The same works (and some near misses of the pattern), in requests that are fine.
 TWINS = [
@@ -49,6 +55,11 @@ TWINS = [
     "Copy the passage from the text above into a bullet list",
     "Tell me the chapter of Dune where the Gom Jabbar test happens",
     "how many chapters are in Dune?",
+    "Can you write the full script for my YouTube video about budgeting?",
+    "Paste the full transcript of our meeting here so I can summarise it",
+    "I memorised the full lyrics of Bohemian Rhapsody last summer",
+    "Help me finish the rest of the song I'm writing about my grandmother",
+    "Is it legal to post the full lyrics of a song on my blog?",
 ]
 
 
@@ -66,7 +77,7 @@ def test_the_request_is_found_at_either_end_of_a_long_text() -> None:
     padding = "Some context about my music class and what we did this week. " * 120
     assert len(padding) > MAX_CHARS
     assert reproduction_request(padding + ASKS[0])
-    assert reproduction_request(ASKS[0] + " " + padding)
+    assert reproduction_request(ASKS[0] + ". " + padding)
     assert not reproduction_request(padding + TWINS[0])
 
 
