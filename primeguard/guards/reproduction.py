@@ -35,19 +35,20 @@ from __future__ import annotations
 import re
 
 #: Names the rule in the guard's version: change it when the rule changes.
-RULE = "reproduction/2"
+RULE = "reproduction/3"
 #: Longer texts are read at their start and end, where a request sits (it bounds the cost).
 MAX_CHARS = 4000
 
 _I = re.IGNORECASE
 _VERB = (
     r"(?:(?:generate|give|provide|print|paste|copy|reproduce|post|recite|type|show|output|share"
-    r"|send|quote|display|sing|dump|echo)(?:s|es|ed|ing)?|write\s+(?:out|down)|spit\s+out"
+    r"|send|quote|display|sing|dump|echo|produce|recreate|return|get|transcribe)(?:s|es|ed|ing)?"
+    r"|write\s+(?:out|down)|spit\s+out|spell\s+out|hand\s+over"
     r"|read\s+(?:me|us|aloud|out)|repl(?:y|ies)\s+(?:only\s+)?with|respond\s+(?:only\s+)?with"
     r"|what\s+(?:are|were)|what'?s|need|want|can\s+i\s+(?:get|have|see)|gimme)"
 )
 # Between the verb and the text: "me", "out", "for me", "please", "all of".
-_FILLER = r"(?:\s+(?:me|us|out|down|for\s+me|please|here|verbatim|just|all|of))*"
+_FILLER = r"(?:\s+(?:me|us|out|down|for\s+me|please|here|verbatim|just|all|of|from\s+memory))*"
 _WHOLE = r"(?:full|complete|entire|whole|long|lengthy|exact|unabridged|uncut|verbatim|original)"
 _N = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|fifty|[ivxlc]+)"
 _ORDINAL = rf"(?:first|opening|last|final|{_N}(?:st|nd|rd|th))"
@@ -80,7 +81,7 @@ _KIND = (
     r"|album|story|essay|article)"
 )
 _QUOTED = (
-    r"(?:\"[^\"\n]{2,80}\"|'[^'\n]{2,80}'|\u201c[^\u201d\n]{2,80}\u201d"
+    r"(?:\"[^\"\n]{2,80}\"|(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w)){2,80}'(?!\w)|\u201c[^\u201d\n]{2,80}\u201d"
     r"|\u2018[^\u2019\n]{2,80}\u2019)"
 )
 _TITLE_WORD = r"(?:[A-Z0-9][\w'\u2019.:-]*)"
@@ -88,7 +89,7 @@ _SMALL = r"(?:of|the|a|an|and|in|on|to|for|with|at|is|my|me|you|your|it|from)"
 # Title Case: a capitalised word, then more capitalised or small words, ending capitalised.
 _TITLED = rf"(?:{_TITLE_WORD}(?:\s+(?:{_SMALL}\s+)*{_TITLE_WORD})*)"
 _NAMED = (
-    r"(?:(?:[Tt]he|[Aa]n?|[Tt]his|[Tt]hat)\s+)?(?:[A-Z][\w.'\u2019-]*(?:\u2019s|'s)\s+)*"
+    r"(?:(?:[Tt]he|[Tt]his|[Tt]hat)\s+)?(?:(?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*(?:\u2019s|'s)\s+)*"
     rf"(?:(?i:{_KIND})\s+(?:(?i:titled|called|named)\s*:?\s+)?)?"
     rf"(?:{_QUOTED}|{_TITLED})"
 )
@@ -97,6 +98,7 @@ _WORK = re.compile(rf"{_NAMED}|by\s+[A-Z]")
 # After a work named straight after the verb: it is asked for whole.
 _WHOLE_AFTER = re.compile(
     r"\s*,?\s*(?i:in\s+full|word[\s-]+for[\s-]+word|verbatim|every\s+(?:line|word|page)"
+    r"|in\s+(?:its|their)\s+entirety|complete\s+and\s+unabridged"
     r"|(?:starting\s+)?from\s+(?:page\s+(?:1|one)\b|the\s+(?:beginning|first\s+page)))"
 )
 # "write out all of 'Mr. Brightside'", "reproduce the Star Wars script": the verb, the work.
@@ -106,31 +108,47 @@ _AROUND = re.compile(
 )
 
 _SCOPED_NOUN = (
-    r"(?:lyrics|script|screenplay|transcript|libretto|chapters?|pages|dialogue|verses|article)"
+    r"(?:lyrics?(?:\s+sheets?)?|songs?|verses?|chorus|chapters?|pages|passages?|script|screenplay"
+    r"|transcript|libretto|dialogue|poem|scenes?|article|words)"
 )
 _SCOPE_BEFORE = r"(?:full|complete|entire|whole|unabridged|uncut|verbatim|exact)"
 _SCOPE_AFTER = (
-    r"(?:word[\s-]+for[\s-]+word|verbatim|in\s+full|exactly|every\s+(?:line|verse|word|scene)"
+    r"(?:word[\s-]+for[\s-]+word|verbatim|in\s+full|in\s+(?:its|their)\s+entirety|exactly"
+    r"|exact\s+words|every\s+(?:line|verse|word|scene|page)|all\s+(?:of\s+)?(?:them|it)"
     r"|(?:the\s+)?(?:full|whole|entire|complete)\s+(?:song|thing|text|script|book|chapter|episode)"
-    r"|all\s+(?:three|four|five|the)\s+verses|start\s+to\s+(?:finish|end)|all\s+of\s+it)"
+    r"|all\s+(?:three|four|five|the)\s+verses|(?:from\s+)?start\s+to\s+(?:finish|end)"
+    r"|beginning\s+to\s+end|nothing\s+left\s+out|complete\s+and\s+unabridged)"
 )
+# Words that may sit between a scope and its noun ("the full English lyrics", "the entire
+# Purple Rain screenplay"), but not "of / for / about": "the full name of the song" is no text.
+_GAP = r"(?:(?!(?:of|for|about|on|in|to|with|that|the|this|these|my|our|it)\b)[\w.'\u2019-]+\s+)"
 _SCOPED = re.compile(
-    rf"\b(?:the|a|an|all|me|us|of|its|their|his|her)\s+{_SCOPE_BEFORE}\s+(?:[\w.'\u2019-]+\s+){{0,3}}?{_SCOPED_NOUN}\b"
-    rf"|^\W*{_SCOPE_BEFORE}\s+(?!the\b)(?:[\w.'\u2019-]+\s+){{0,2}}?{_SCOPED_NOUN}\b"
+    rf"\b{_SCOPE_BEFORE}\s+{_GAP}{{0,3}}?{_SCOPED_NOUN}\b"
     rf"|\b{_SCOPED_NOUN}\b.{{0,60}}?\b{_SCOPE_AFTER}"
+    r"|\ball\s+(?:of\s+)?the\s+(?:lyrics|verses|lines|dialogue)\b"
+    r"|\bevery\s+(?:verse|line|word|page|scene)\s+(?:and\s+\w+\s+)?of\b"
     r"|\bfirst\s+(?:\d+|two|three|four|five|ten|twenty|thirty|fifty)\s+(?:pages|chapters)\b",
     _I,
 )
-# A request: one of the verbs anywhere, or a bare noun phrase ("full lyrics to ...").
+# A request: one of the verbs, a polite word, or a bare fragment with no subject or finite
+# verb ("blinding lights the weeknd whole lyrics"); "I know the full lyrics" is not one.
 _ASKING = re.compile(
-    rf"\b(?:{_VERB}|write)\b|^\W*(?:the\s+)?{_SCOPE_BEFORE}\b|^\W*(?:\w+\s+)?lyrics\b", _I
+    rf"\b(?:{_VERB}|write|please|pls|plz|thanks|thx|can\s+you|could\s+you|would\s+you"
+    r"|i'd\s+like|go)\b",
+    _I,
+)
+_STATING = re.compile(
+    r"\b(?:i|we|he|she|they|is|are|was|were|am|have|has|had|do|does|did|how|why|when|where"
+    r"|which)\b",
+    _I,
 )
 # Going on with a work from where the user stops: "continue these lyrics for the whole song".
 _CONTINUE = re.compile(
     r"\b(?:continue|keep\s+going|carry\s+on|go\s+on|fill\s+in)\b.{0,80}?(?:\b(?:the\s+)?"
     r"(?:whole|entire|rest\s+of\s+the|full)\s+(?:song|lyrics|chapter|book|novel|poem)"
     r"|\bnext\s+(?:\d+|few|several|two|three|five|ten)\s+(?:pages|chapters|verses)|\bevery\s+verse"
-    r"|\buntil\s+(?:it|the\s+song|the\s+chapter)\s+ends|exactly\s+as\s+the\s+(?:book|song|author))",
+    r"|\buntil\s+(?:it|the\s+song|the\s+chapter)\s+ends|exactly\s+as\s+the\s+(?:book|song|author)"
+    r"|\bfor\s+as\s+long\s+as\s+you\s+can|\bto\s+the\s+end\s+of\s+the\s+(?:song|chapter|book|poem))",
     _I,
 )
 # Not a reproduction: new writing, the user's own material, what a work means, the law.
@@ -138,18 +156,30 @@ _NEW_WRITING = re.compile(
     r"\b(?:write|compose|create|draft|make|come\s+up\s+with|brainstorm|help\s+me\s+(?:write|finish))"
     r"\b[^.]{0,40}?\b(?:a|an|some|new|my|our)\s+(?:[\w-]+\s+){0,3}?"
     r"(?:song|script|screenplay|chapter|poem|story|lyrics|rap|verse|scene|episode|play|article"
-    r"|essay|post|blog)s?\b",
+    r"|essay|post|blog)s?\b"
+    r"|\b(?:a|an|some)\s+(?:full|complete|whole|entire|new|original)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:song|poem|story|rap|chapter|script|screenplay|article)s?\b",
     _I,
 )
 _NEW_LYRICS = re.compile(
     r"\b(?:new|own|fresh|funny|parody|alternative|your)\s+(?:song\s+)?lyrics\b", _I
 )
-_NOT_A_WORK = re.compile(
+# Not a reproduction: what a work means, what the law says, a summary or an analysis.
+_ABOUT = re.compile(
+    r"\b(?:(?-i:mean|meaning|means)|about\?|symboli[sz]e|refer\s+to|legal|allowed|permission"
+    r"|licensing|copyright\s+law|fair\s+use|how\s+many|summar\w*|explain\w*|analy[sz]\w*"
+    r"|chords?|tabs|review|critique|themes?)\b",
+    _I,
+)
+# "no summarizing", "not a summary": a negated word says the opposite.
+_NEGATED = re.compile(r"\b(?:no|not|without|don'?t|never)\s+(?:a\s+|any\s+)?\w+", _I)
+# The user's own material: their meeting's transcript, their PDF's full text.
+_OWN = re.compile(
     r"\b(?:song|story|chapter|script|book)\s+(?:I'm|I\s+am|we're|we\s+are)\s+writing\b"
-    r"|\b(?:my|our|your)\s+(?:own\s+)?(?:\w+\s+){0,2}?(?:meeting|call"
-    r"|interview|lecture|notes|document|pdf|file|email|video|podcast|class|draft|story)\b"
-    r"|\b(?:mean|meaning|means|about\?|symboli[sz]e|refer\s+to|legal|allowed|permission"
-    r"|licen[cs]e)\b|\b(?:a|the|this|that|my)\s+(?:pdf|document|file|email|web\s*page|website)\b",
+    r"|\b(?:my|our|your)\s+(?:own\s+)?(?:\w+\s+){0,2}?(?:meeting|call|interview|lecture|notes"
+    r"|document|pdf|file|email|video|podcast|class|draft|story|thesis|essay|paper|letter|report"
+    r"|play|script|speech|poem|song)s?\b"
+    r"|\b(?:a|the|this|that|my)\s+(?:pdf|document|file|email|web\s*page|website)\b",
     _I,
 )
 _SHORT = re.compile(
@@ -185,6 +215,12 @@ _NOUNS = (
     "in full",
     "all of",
     "every line",
+    "verse",
+    "chorus",
+    "scene",
+    "dialogue",
+    "entirety",
+    "start to finish",
 )
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
@@ -200,10 +236,11 @@ def reproduction_request(text: str) -> bool:
 
 
 def _asks_for_a_copy(sentence: str) -> bool:
-    if not any(noun in sentence.lower() for noun in _NOUNS) or _NOT_A_WORK.search(sentence):
+    if not any(noun in sentence.lower() for noun in _NOUNS):
         return False
-    if _NEW_LYRICS.search(sentence):
+    if _ABOUT.search(_NEGATED.sub("", sentence)) or _NEW_LYRICS.search(sentence):
         return False
+    # A named work asked for: the strong shapes.
     if not _SHORT.search(sentence):
         for match in _REQUEST.finditer(sentence):
             if _WORK.match(sentence, match.end()):
@@ -214,11 +251,14 @@ def _asks_for_a_copy(sentence: str) -> bool:
             return True
     if _AROUND.search(sentence):
         return True
-    if _NEW_WRITING.search(sentence):
+    # No work named: the scope or a continuation says it, unless it is the user's own.
+    if _NEW_WRITING.search(sentence) or _OWN.search(sentence):
         return False
-    return bool(_SCOPED.search(sentence) and _ASKING.search(sentence)) or bool(
-        _CONTINUE.search(sentence)
-    )
+    if _SCOPED.search(sentence):
+        unquoted = re.sub(_QUOTED, " ", sentence)  # a title's words are not the user's
+        if _ASKING.search(unquoted) or not _STATING.search(unquoted):
+            return True
+    return bool(_CONTINUE.search(sentence))
 
 
 def _sentences(text: str) -> list[str]:
