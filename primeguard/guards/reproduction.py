@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 
 #: Names the rule in the guard's version: change it when the rule changes.
-RULE = "reproduction/3"
+RULE = "reproduction/4"
 #: Longer texts are read at their start and end, where a request sits (it bounds the cost).
 MAX_CHARS = 4000
 
@@ -168,7 +168,7 @@ _NEW_LYRICS = re.compile(
 _ABOUT = re.compile(
     r"\b(?:(?-i:mean|meaning|means)|about\?|symboli[sz]e|refer\s+to|legal|allowed|permission"
     r"|licensing|copyright\s+law|fair\s+use|how\s+many|summar\w*|explain\w*|analy[sz]\w*"
-    r"|chords?|tabs|review|critique|themes?)\b",
+    r"|chords?|tabs|review|critique|themes?|describe)\b",
     _I,
 )
 # "no summarizing", "not a summary": a negated word says the opposite.

@@ -158,3 +158,17 @@ def test_a_tenants_illicit_thresholds_do_not_undo_the_rule() -> None:
     lenient = retune(result, {Category.ILLICIT: Threshold(0.99, 0.999)})
     assert lenient.by_category[Category.ILLICIT] is Verdict.SAFE  # the head's score, re-decided
     assert lenient.verdict is Verdict.CONTROVERSIAL  # the rule's finding stands
+
+
+def test_the_dev_probes_stay_caught() -> None:
+    """The helpers' sets that shaped the rule (`tests/bench/copyright_probes.json`): a change
+    that loses them is a regression.  Its `test` half is measured, not asserted."""
+    import json
+    from pathlib import Path
+
+    probes = Path(__file__).parents[1] / "bench" / "copyright_probes.json"
+    dev = json.loads(probes.read_text(encoding="utf-8"))["dev"]
+    caught = sum(map(reproduction_request, dev["asks"]))
+    flagged = [t for t in dev["twins"] if reproduction_request(t)]
+    assert caught >= 104, caught  # 105 of 110 with reproduction/3
+    assert flagged == []
