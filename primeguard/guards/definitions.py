@@ -53,6 +53,12 @@ class InProcessDefinition(_GuardBase):
         " Guard's S8, Qwen3Guard's Copyright Violation): this verdict under illicit;"
         " controversial lets the judge decide (public-domain works), off turns the rule off",
     )
+    disinformation: Literal["unsafe", "controversial", "off"] = Field(
+        default="unsafe",
+        description="input asking to write disinformation: unsafe with fabricated evidence (fake"
+        " sources, made-up quotes, falsely reporting), controversial for a false claim asserted"
+        " (the judge decides); controversial caps both, off turns the rule off",
+    )
     vote: bool = Field(
         default=True,
         description="blend the heads with the shipped precedents' vote (false: heads alone,"
@@ -88,6 +94,7 @@ class InProcessDefinition(_GuardBase):
                 "vote",
                 "escalate_unreadable",
                 "reproduction",
+                "disinformation",
             }
         )
         if taken:

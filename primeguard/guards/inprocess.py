@@ -21,7 +21,7 @@ from primeguard.guards.adapter import ADAPTER
 from primeguard.guards.batcher import DynamicBatcher
 from primeguard.guards.encoder import EMBED_DIM
 from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads, one_blas_thread
-from primeguard.guards.input_rules import NOTHING, Findings, InputRules
+from primeguard.guards.input_rules import NOTHING, Findings, InputRules, apply_findings
 from primeguard.guards.modelcard import THRESHOLDS, WEIGHTS
 from primeguard.guards.precedents import FILE as PRECEDENTS
 from primeguard.guards.precedents import Precedents, ReviewedCases, full_scores
@@ -44,7 +44,6 @@ from primeguard.verdicts import (
 )
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "guard"
-ILLICIT = Category.ILLICIT.value
 BackendChoice = Literal["auto", "torch", "onnx"]
 
 
@@ -86,6 +85,7 @@ class InProcessGuard:
         vote: bool = True,
         escalate_unreadable: bool = True,
         reproduction: Verdict | str | None = Verdict.UNSAFE,
+        disinformation: Verdict | str | None = Verdict.UNSAFE,
     ) -> None:
         assets = assets_dir or ASSETS
         self.heads = GuardHeads.load(assets / WEIGHTS)
@@ -123,10 +123,12 @@ class InProcessGuard:
         self.commercial_use: bool = bool(meta.get("commercial_use", True))
         self._encoder = encoder
         self._cache_dir = cache_dir
-        # Input the encoder cannot read is at least controversial; a request for a named
-        # work whole is `reproduction` under illicit (`input_rules`).
+        # Input the encoder cannot read is at least controversial; a request for a work whole
+        # is `reproduction` under illicit; one for disinformation `deception` (`input_rules`).
         self.rules = InputRules(
-            escalate_unreadable, Verdict(reproduction) if reproduction is not None else None
+            escalate_unreadable,
+            Verdict(reproduction) if reproduction is not None else None,
+            Verdict(disinformation) if disinformation is not None else None,
         )
         self._lock = threading.Lock()
         self._reviewed_lock = threading.Lock()
@@ -209,18 +211,7 @@ class InProcessGuard:
             else Verdict.SAFE
             for name, score in named.items()
         }
-        if found.unreadable:  # the heads cannot tell: never call it safe
-            heads[OVERALL] = worst_verdict(
-                [heads[OVERALL], apply_tolerance(Verdict.CONTROVERSIAL, fold)]
-            )
-        if found.reproduction and (level := self.rules.reproduction_level) is not None:
-            # Under illicit, and in the residual too: a tenant's illicit thresholds re-decide
-            # the head's score (`tenant.retune`), not the rule.
-            ruled = apply_tolerance(level, fold)
-            heads[ILLICIT] = worst_verdict([heads[ILLICIT], ruled])
-            heads[OVERALL] = worst_verdict([heads[OVERALL], ruled])
-            if level is Verdict.UNSAFE:
-                named[ILLICIT] = max(named[ILLICIT], 1.0)
+        apply_findings(found, heads, named, fold)
         verdict = worst_verdict(heads.values())
         return GuardResult(
             verdict=verdict,

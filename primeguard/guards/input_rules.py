@@ -1,11 +1,14 @@
-"""What the heads cannot see in an input, checked beside them: two rules.
+"""What the heads cannot see in an input, checked beside them: three rules.
 
 - `readability`: text the English encoder cannot read (other languages,
   mostly) is at least controversial, never safe;
-- `reproduction`: a request for a named work's lyrics, chapter or script
-  whole is a copyright violation (`illicit`), at the operator's level.
+- `reproduction`: a request for a work's lyrics, chapter or script whole is
+  a copyright violation (`illicit`), at the operator's level;
+- `deception`: a request to write disinformation, `unsafe` with fabricated
+  evidence and `controversial` for a false claim asserted, at most at the
+  operator's level.
 
-Both run on input only, in the batcher's worker thread with the encoder (the
+All run on input only, in the batcher's worker thread with the encoder (the
 language identifier loads there, once), and both name themselves in the
 guard's version, so a rule change invalidates cached verdicts.
 """
@@ -14,9 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from primeguard.guards import readability, reproduction
+from primeguard.guards import deception, readability, reproduction
+from primeguard.guards.heads import OVERALL
 from primeguard.guards.readability import Readability
-from primeguard.verdicts import Verdict
+from primeguard.guards.thresholds import Tolerance, apply_tolerance
+from primeguard.verdicts import Category, Verdict, severity, worst_verdict
+
+ILLICIT = Category.ILLICIT.value
 
 
 @dataclass(frozen=True)
@@ -24,7 +31,9 @@ class Findings:
     """What the rules found in one input."""
 
     unreadable: bool = False
-    reproduction: bool = False
+    #: The verdict each rule gives (its finding, capped at the operator's level), or None.
+    reproduction: Verdict | None = None
+    deception: Verdict | None = None
 
 
 NOTHING = Findings()
@@ -33,16 +42,24 @@ NOTHING = Findings()
 class InputRules:
     """The rules an in-process guard applies to input; `check` from one thread only."""
 
-    def __init__(self, escalate_unreadable: bool, reproduction_level: Verdict | None) -> None:
-        if reproduction_level is Verdict.SAFE:
-            raise ValueError("reproduction is unsafe, controversial or off (None)")
+    def __init__(
+        self,
+        escalate_unreadable: bool,
+        reproduction_level: Verdict | None,
+        deception_level: Verdict | None = None,
+    ) -> None:
+        if Verdict.SAFE in (reproduction_level, deception_level):
+            raise ValueError("a rule's level is unsafe, controversial or off (None)")
         self.escalate_unreadable = escalate_unreadable
         self.reproduction_level = reproduction_level
+        self.deception_level = deception_level
         self._readability: Readability | None = None
 
     @property
     def active(self) -> bool:
-        return self.escalate_unreadable or self.reproduction_level is not None
+        return self.escalate_unreadable or any(
+            level is not None for level in (self.reproduction_level, self.deception_level)
+        )
 
     def spec(self) -> list[object]:
         """What decides the rules' findings, for the guard's version."""
@@ -51,11 +68,21 @@ class InputRules:
             [reproduction.RULE, self.reproduction_level.value]
             if self.reproduction_level is not None
             else None,
+            [deception.RULE, self.deception_level.value]
+            if self.deception_level is not None
+            else None,
         ]
 
     def check(self, text: str) -> Findings:
-        copied = self.reproduction_level is not None and reproduction.reproduction_request(text)
-        return Findings(self.escalate_unreadable and self._unreadable(text), copied)
+        copied = (
+            self.reproduction_level
+            if self.reproduction_level is not None and reproduction.reproduction_request(text)
+            else None
+        )
+        deceiving = None
+        if self.deception_level is not None and (found := deception.deception_request(text)):
+            deceiving = min(found, self.deception_level, key=severity)
+        return Findings(self.escalate_unreadable and self._unreadable(text), copied, deceiving)
 
     def _unreadable(self, text: str) -> bool:
         if self._readability is None:
@@ -66,4 +93,24 @@ class InputRules:
         return self._readability.unreadable(text)
 
 
-__all__ = ["NOTHING", "Findings", "InputRules"]
+def apply_findings(
+    found: Findings, heads: dict[str, Verdict], scores: dict[str, float], fold: Tolerance | str
+) -> None:
+    """Fold the rules' findings into one result's per-head verdicts and scores, in place."""
+    if found.unreadable:  # the heads cannot tell: never call it safe
+        heads[OVERALL] = worst_verdict(
+            [heads[OVERALL], apply_tolerance(Verdict.CONTROVERSIAL, fold)]
+        )
+    if found.reproduction is not None:
+        # Under illicit, and in the residual too: a tenant's illicit thresholds re-decide the
+        # head's score (`tenant.retune`), not the rule.
+        ruled = apply_tolerance(found.reproduction, fold)
+        heads[ILLICIT] = worst_verdict([heads[ILLICIT], ruled])
+        heads[OVERALL] = worst_verdict([heads[OVERALL], ruled])
+        if found.reproduction is Verdict.UNSAFE:
+            scores[ILLICIT] = max(scores[ILLICIT], 1.0)
+    if found.deception is not None:  # no category of ours: the residual
+        heads[OVERALL] = worst_verdict([heads[OVERALL], apply_tolerance(found.deception, fold)])
+
+
+__all__ = ["NOTHING", "Findings", "InputRules", "apply_findings"]

@@ -122,6 +122,7 @@ def _inprocess_guard(overrides: dict[str, Threshold]) -> Callable[[str, InProces
                 assets, thresholds=overrides, device=definition.device, precedents=cases,
                 vote=definition.vote, escalate_unreadable=definition.escalate_unreadable,
                 reproduction=None if definition.reproduction == "off" else definition.reproduction,
+                disinformation=None if definition.disinformation == "off" else definition.disinformation,
                 **definition.options,
             )
         except (OSError, KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:

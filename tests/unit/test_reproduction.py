@@ -153,7 +153,7 @@ async def test_controversial_lets_the_tolerance_decide() -> None:
 def test_a_tenants_illicit_thresholds_do_not_undo_the_rule() -> None:
     guard = InProcessGuard(backend="onnx", reproduction="controversial")
     heads_say_safe = np.zeros(len(HEAD_NAMES), dtype=np.float32)
-    result = guard._result(heads_say_safe, None, Findings(reproduction=True))
+    result = guard._result(heads_say_safe, None, Findings(reproduction=Verdict.CONTROVERSIAL))
     assert result.verdict is Verdict.CONTROVERSIAL
     lenient = retune(result, {Category.ILLICIT: Threshold(0.99, 0.999)})
     assert lenient.by_category[Category.ILLICIT] is Verdict.SAFE  # the head's score, re-decided
