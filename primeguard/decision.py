@@ -60,8 +60,10 @@ def _clearly_safe(results: Sequence[GuardResult]) -> bool:
 
 
 def _categories(results: Sequence[GuardResult]) -> str:
+    """The flagged categories, then the rules' reasons (fixed words, never the text)."""
     names = sorted({c.value for r in results for c in r.flagged_categories})
-    return ", ".join(names) or "unspecified"
+    reasons = list(dict.fromkeys(reason for r in results for reason in r.reasons))
+    return "; ".join(filter(None, [", ".join(names), *reasons])) or "unspecified"
 
 
 log = logging.getLogger("primeguard.decision")

@@ -109,6 +109,9 @@ class GuardResult:
     #: The verdict the guard reached apart from any category (an overall head, a bare
     #: "unsafe"); None: not known, so a tenant's thresholds can only tighten the result.
     uncategorised: Verdict | None = None
+    #: Why, in a few fixed words, where a rule rather than a score decided ("asks for a work's
+    #: text whole"); never any of the text itself.  The judge's tip and the traces carry them.
+    reasons: tuple[str, ...] = ()
 
     @property
     def cacheable(self) -> bool:

@@ -120,5 +120,6 @@ def _decided(first: GuardResult, then: GuardResult) -> GuardResult:
         scores=first.scores,
         by_category=first.by_category,
         uncategorised=first.uncategorised,
+        reasons=first.reasons,
         note=f"{then.note}; {first.guard}'s verdict stands",
     )

@@ -211,7 +211,7 @@ class InProcessGuard:
             else Verdict.SAFE
             for name, score in named.items()
         }
-        apply_findings(found, heads, named, fold)
+        reasons = apply_findings(found, heads, named, fold)
         verdict = worst_verdict(heads.values())
         return GuardResult(
             verdict=verdict,
@@ -220,6 +220,7 @@ class InProcessGuard:
             scores={c: named[c.value] for c in Category},
             by_category={c: heads[c.value] for c in Category},
             uncategorised=heads[OVERALL],
+            reasons=reasons,
         )
 
     def _score_batch(self, items: list[tuple[str, bool]]) -> list[tuple[np.ndarray, Findings]]:

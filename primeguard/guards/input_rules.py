@@ -93,14 +93,24 @@ class InputRules:
         return self._readability.unreadable(text)
 
 
+#: What each finding tells the judge (`GuardResult.reasons`): fixed words, no text.
+UNREADABLE = "written in a language the guard cannot read"
+REPRODUCTION = "asks for a copyrighted work's text whole"
+FABRICATION = "asks for disinformation with fabricated evidence or a false voice"
+ASSERTION = "asks for a piece presenting a likely false claim as true"
+
+
 def apply_findings(
     found: Findings, heads: dict[str, Verdict], scores: dict[str, float], fold: Tolerance | str
-) -> None:
-    """Fold the rules' findings into one result's per-head verdicts and scores, in place."""
+) -> tuple[str, ...]:
+    """Fold the rules' findings into one result's per-head verdicts and scores, in place;
+    return their reasons."""
+    reasons: list[str] = []
     if found.unreadable:  # the heads cannot tell: never call it safe
         heads[OVERALL] = worst_verdict(
             [heads[OVERALL], apply_tolerance(Verdict.CONTROVERSIAL, fold)]
         )
+        reasons.append(UNREADABLE)
     if found.reproduction is not None:
         # Under illicit, and in the residual too: a tenant's illicit thresholds re-decide the
         # head's score (`tenant.retune`), not the rule.
@@ -109,8 +119,11 @@ def apply_findings(
         heads[OVERALL] = worst_verdict([heads[OVERALL], ruled])
         if found.reproduction is Verdict.UNSAFE:
             scores[ILLICIT] = max(scores[ILLICIT], 1.0)
+        reasons.append(REPRODUCTION)
     if found.deception is not None:  # no category of ours: the residual
         heads[OVERALL] = worst_verdict([heads[OVERALL], apply_tolerance(found.deception, fold)])
+        reasons.append(FABRICATION if found.deception is Verdict.UNSAFE else ASSERTION)
+    return tuple(reasons)
 
 
 __all__ = ["NOTHING", "Findings", "InputRules", "apply_findings"]

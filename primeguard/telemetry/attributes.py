@@ -39,6 +39,7 @@ PRIMEGUARD_MASKED: Final = "primeguard.masked"  # the request held something mas
 PRIMEGUARD_GUARD_NAME: Final = "primeguard.guard.name"
 PRIMEGUARD_GUARD_VERDICT: Final = "primeguard.guard.verdict"  # Verdict value
 PRIMEGUARD_GUARD_CATEGORIES: Final = "primeguard.guard.categories"  # list of Category values
+PRIMEGUARD_GUARD_REASONS: Final = "primeguard.guard.reasons"  # a rule's fixed words, never text
 PRIMEGUARD_STREAM_WINDOW: Final = "primeguard.stream.window"  # window index
 PRIMEGUARD_WINDOW_RISK: Final = "primeguard.window.risk"  # float, or the trajectory as a list
 PRIMEGUARD_SHADOW: Final = "primeguard.shadow"

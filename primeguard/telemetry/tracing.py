@@ -213,12 +213,16 @@ def capture_prompt(text: str) -> None:
 
 
 def guard_attributes(result: GuardResult) -> dict[str, AttributeValue]:
-    """Span attributes for one guard result: name, verdict and flagged categories."""
-    return {
+    """Span attributes for one guard result: name, verdict, flagged categories, and a rule's
+    reasons where one decided (fixed words, never the text)."""
+    attributes: dict[str, AttributeValue] = {
         attr.PRIMEGUARD_GUARD_NAME: result.guard,
         attr.PRIMEGUARD_GUARD_VERDICT: result.verdict.value,
         attr.PRIMEGUARD_GUARD_CATEGORIES: [c.value for c in result.flagged_categories],
     }
+    if result.reasons:
+        attributes[attr.PRIMEGUARD_GUARD_REASONS] = list(result.reasons)
+    return attributes
 
 
 def route_attributes(decision: RouteDecision) -> dict[str, AttributeValue]:

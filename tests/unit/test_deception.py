@@ -6,6 +6,7 @@ import pytest
 
 from primeguard.guards.deception import MAX_CHARS, deception_request
 from primeguard.guards.inprocess import InProcessGuard
+from primeguard.guards.input_rules import FABRICATION
 from primeguard.verdicts import GuardText, TextRole, Verdict
 
 # Written for this test; none of them is in the probes or the training data.
@@ -76,6 +77,7 @@ async def test_the_guard_folds_the_finding_into_its_verdict() -> None:
     results = await guard.check(texts)
     assert [r.verdict for r in results] == [Verdict.UNSAFE, before[1].verdict]
     assert results[0].uncategorised is Verdict.UNSAFE  # no category of ours
+    assert results[0].reasons == (FABRICATION,) and results[1].reasons == ()
     assert (await capped.check(texts[:1]))[0].verdict is Verdict.CONTROVERSIAL
     assert (await capped.check(texts[:1], tolerance="loose"))[0].verdict is before[0].verdict
     output = await guard.check([GuardText(FABRICATED[1], TextRole.OUTPUT)])

@@ -11,7 +11,7 @@ from primeguard.decision import Decider
 from primeguard.routing.judge import JudgeRequest, JudgeUnavailable
 from primeguard.routing.templates import GuidelineSet
 from primeguard.telemetry.metrics import JudgeFailure
-from primeguard.verdicts import DecisionSource, Route, RouteDecision
+from primeguard.verdicts import DecisionSource, GuardResult, Route, RouteDecision, Verdict
 
 pytestmark = pytest.mark.anyio
 
@@ -43,3 +43,28 @@ async def test_judge_failures_are_reported_by_reason(outcome: Any, expected: lis
     decider = Decider(OnJudgeError.REFUSE, on_judge_failure=seen.append)
     await decider.decide(_Judge(outcome), _request())  # type: ignore[arg-type]
     assert seen == expected
+
+
+class _RuledGuard:
+    """A guard whose verdict a rule decided: no category, a reason."""
+
+    name, version = "ruled", "v1"
+
+    def __init__(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+
+    async def check(self, texts: Any) -> list[GuardResult]:
+        reasons = ("asks for a piece presenting a likely false claim as true",)
+        return [GuardResult(self.verdict, self.name, self.version, reasons=reasons) for _ in texts]
+
+
+async def test_the_tip_and_the_check_say_which_rule_decided() -> None:
+    decider = Decider(OnJudgeError.REFUSE)
+    judged = RouteDecision(Route.NO_RISK, "fine", "", DecisionSource.JUDGE)
+    soft = await decider.decide(_Judge(judged), _request(), [_RuledGuard(Verdict.CONTROVERSIAL)])  # type: ignore[arg-type, list-item]
+    assert soft.route.route is Route.POTENTIAL_VIOLATION
+    assert "a likely false claim as true" in soft.route.system_tip
+    assert "unspecified" not in soft.route.system_tip
+    hard = await decider.decide(_Judge(judged), _request(), [_RuledGuard(Verdict.UNSAFE)])  # type: ignore[arg-type, list-item]
+    assert hard.route.system_check_result == (
+        "input guard flagged: asks for a piece presenting a likely false claim as true")

@@ -199,6 +199,8 @@ def test_guard_attributes_carry_no_text() -> None:
     }
     decision = RouteDecision(Route.POTENTIAL_VIOLATION, SECRET, SECRET, DecisionSource.SPECULATIVE)
     assert SECRET not in repr(route_attributes(decision))
+    ruled = GuardResult(Verdict.CONTROVERSIAL, "minilm", "v1", reasons=("a rule's words",))
+    assert guard_attributes(ruled)[attr.PRIMEGUARD_GUARD_REASONS] == ["a rule's words"]
 
 
 def test_stream_spans_across_yields(tracing: Tracing, exporter: InMemorySpanExporter) -> None:
