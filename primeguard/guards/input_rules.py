@@ -106,7 +106,7 @@ def apply_findings(
     """Fold the rules' findings into one result's per-head verdicts and scores, in place;
     return their reasons."""
     reasons: list[str] = []
-    if found.unreadable:  # the heads cannot tell: never call it safe
+    if found.unreadable:  # the heads cannot tell: controversial (a `loose` tenant: safe)
         heads[OVERALL] = worst_verdict(
             [heads[OVERALL], apply_tolerance(Verdict.CONTROVERSIAL, fold)]
         )

@@ -35,14 +35,15 @@ from __future__ import annotations
 import re
 
 #: Names the rule in the guard's version: change it when the rule changes.
-RULE = "reproduction/4"
+RULE = "reproduction/5"
 #: Longer texts are read at their start and end, where a request sits (it bounds the cost).
 MAX_CHARS = 4000
 
 _I = re.IGNORECASE
 _VERB = (
     r"(?:(?:generate|give|provide|print|paste|copy|reproduce|post|recite|type|show|output|share"
-    r"|send|quote|display|sing|dump|echo|produce|recreate|return|get|transcribe)(?:s|es|ed|ing)?"
+    r"|send|quote|display|sing|dump|echo|produce|recreate|return|transcribe)(?:s|es|ed|ing)?"
+    r"|tell\s+(?:me|us)"
     r"|write\s+(?:out|down)|spit\s+out|spell\s+out|hand\s+over"
     r"|read\s+(?:me|us|aloud|out)|repl(?:y|ies)\s+(?:only\s+)?with|respond\s+(?:only\s+)?with"
     r"|what\s+(?:are|were)|what'?s|need|want|can\s+i\s+(?:get|have|see)|gimme)"
@@ -87,14 +88,18 @@ _QUOTED = (
 _TITLE_WORD = r"(?:[A-Z0-9][\w'\u2019.:-]*)"
 _SMALL = r"(?:of|the|a|an|and|in|on|to|for|with|at|is|my|me|you|your|it|from)"
 # Title Case: a capitalised word, then more capitalised or small words, ending capitalised.
-_TITLED = rf"(?:{_TITLE_WORD}(?:\s+(?:{_SMALL}\s+)*{_TITLE_WORD})*)"
+_TITLED = rf"(?:{_TITLE_WORD}(?:\s+(?:{_SMALL}\s+){{0,3}}{_TITLE_WORD}){{0,9}})"
 _NAMED = (
-    r"(?:(?:[Tt]he|[Tt]his|[Tt]hat)\s+)?(?:(?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*(?:\u2019s|'s)\s+)*"
+    r"(?:(?:[Tt]he|[Tt]his|[Tt]hat)\s+)?(?:(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*(?:\u2019s|'s)\s+)?"
     rf"(?:(?i:{_KIND})\s+(?:(?i:titled|called|named)\s*:?\s+)?)?"
     rf"(?:{_QUOTED}|{_TITLED})"
 )
 # What follows a request, matched case-sensitively: the title really is quoted or capitalised.
-_WORK = re.compile(rf"{_NAMED}|by\s+[A-Z]")
+_WORK = re.compile(
+    rf"{_NAMED}|by\s+[A-Z]"
+    # a title typed in lower case, then its artist: "bohemian rhapsody by queen"
+    r"|(?i:(?!(?:a|an|some|any|my|your|our|his|her|their|the)\b)(?:[\w'\u2019]+\s+){1,6}?by\s+\w)"
+)
 # After a work named straight after the verb: it is asked for whole.
 _WHOLE_AFTER = re.compile(
     r"\s*,?\s*(?i:in\s+full|word[\s-]+for[\s-]+word|verbatim|every\s+(?:line|word|page)"
@@ -103,13 +108,14 @@ _WHOLE_AFTER = re.compile(
 )
 # "write out all of 'Mr. Brightside'", "reproduce the Star Wars script": the verb, the work.
 _AROUND = re.compile(
-    rf"(?i:\b{_VERB}(?:\s+(?:me|us|out|down))*\s+)(?:(?i:all\s+of)\s+{_NAMED}"
-    rf"|[Tt]he\s+(?:{_QUOTED}|{_TITLED})\s+(?i:script|screenplay|lyrics|transcript)\b)"
+    rf"(?i:\b{_VERB}(?:\s+(?:me|us|out|down))*\s+)(?:(?i:all\s+of)\s+{_QUOTED}"
+    rf"|[Tt]he\s+(?:{_QUOTED}\s+(?i:script|screenplay|lyrics|transcript)"
+    rf"|{_TITLED}\s+(?i:screenplay|lyrics|transcript))\b)"
 )
 
 _SCOPED_NOUN = (
-    r"(?:lyrics?(?:\s+sheets?)?|songs?|verses?|chorus|chapters?|pages|passages?|script|screenplay"
-    r"|transcript|libretto|dialogue|poem|scenes?|article|words)"
+    r"(?:lyrics?(?:\s+sheets?)?|songs?|verses?|chorus|chapters?|pages|passages?|screenplay"
+    r"|transcript|libretto|dialogue|poem|scenes?)"
 )
 _SCOPE_BEFORE = r"(?:full|complete|entire|whole|unabridged|uncut|verbatim|exact)"
 _SCOPE_AFTER = (
@@ -122,18 +128,38 @@ _SCOPE_AFTER = (
 # Words that may sit between a scope and its noun ("the full English lyrics", "the entire
 # Purple Rain screenplay"), but not "of / for / about": "the full name of the song" is no text.
 _GAP = r"(?:(?!(?:of|for|about|on|in|to|with|that|the|this|these|my|our|it)\b)[\w.'\u2019-]+\s+)"
+# "this / my / the following": the user's own text, not a work.
+_THEIRS = r"(?!(?:this|these|that|those|my|our|your|the\s+(?:following|code|above|below))\b)"
 _SCOPED = re.compile(
     rf"\b{_SCOPE_BEFORE}\s+{_GAP}{{0,3}}?{_SCOPED_NOUN}\b"
-    rf"|\b{_SCOPED_NOUN}\b.{{0,60}}?\b{_SCOPE_AFTER}"
+    rf"|\b(?:{_SCOPED_NOUN}|words)\b.{{0,60}}?\b{_SCOPE_AFTER}"
     r"|\ball\s+(?:of\s+)?the\s+(?:lyrics|verses|lines|dialogue)\b"
-    r"|\bevery\s+(?:verse|line|word|page|scene)\s+(?:and\s+\w+\s+)?of\b"
-    r"|\bfirst\s+(?:\d+|two|three|four|five|ten|twenty|thirty|fifty)\s+(?:pages|chapters)\b",
+    rf"|\bevery\s+(?:verse|line|word|page|scene)\s+(?:and\s+\w+\s+)?of\s+{_THEIRS}",
+    _I,
+)
+# "the whole script", "the full article": a work only where the prompt names a film, a show or
+# a paper ("refactor the whole script", "the full article from this outline" are the user's).
+_SCOPED_MEDIA = re.compile(
+    rf"\b{_SCOPE_BEFORE}\s+{_GAP}{{0,3}}?(?:script|article|essay|story|text)\b"
+    rf"|\b(?:script|article|essay|story)\b.{{0,60}}?\b{_SCOPE_AFTER}",
+    _I,
+)
+_MEDIA = re.compile(
+    r"\b(?:episode|movie|film|show|season|series|s\d+e\d+|sitcom|musical|broadway|paywall"
+    r"|newspaper|magazine|subscription|journal|times|economist|new\s+yorker|reuters|bloomberg"
+    r"|atlantic|guardian|cover\s+story|novel|book|anthology|short\s+story|poem|poet)\b",
+    _I,
+)
+# "write out the first 30 pages": a count of pages with a verb that hands text over.
+_FIRST_PAGES = re.compile(
+    rf"\b{_VERB}\b.{{0,40}}?\bfirst\s+(?:\d+|two|three|four|five|ten|twenty|thirty|fifty)"
+    r"\s+(?:pages|chapters)\b",
     _I,
 )
 # A request: one of the verbs, a polite word, or a bare fragment with no subject or finite
 # verb ("blinding lights the weeknd whole lyrics"); "I know the full lyrics" is not one.
 _ASKING = re.compile(
-    rf"\b(?:{_VERB}|write|please|pls|plz|thanks|thx|can\s+you|could\s+you|would\s+you"
+    rf"\b(?:{_VERB}|write|get|please|pls|plz|thanks|thx|can\s+you|could\s+you|would\s+you"
     r"|i'd\s+like|go)\b",
     _I,
 )
@@ -146,7 +172,7 @@ _STATING = re.compile(
 _CONTINUE = re.compile(
     r"\b(?:continue|keep\s+going|carry\s+on|go\s+on|fill\s+in)\b.{0,80}?(?:\b(?:the\s+)?"
     r"(?:whole|entire|rest\s+of\s+the|full)\s+(?:song|lyrics|chapter|book|novel|poem)"
-    r"|\bnext\s+(?:\d+|few|several|two|three|five|ten)\s+(?:pages|chapters|verses)|\bevery\s+verse"
+    r"|\bevery\s+verse"
     r"|\buntil\s+(?:it|the\s+song|the\s+chapter)\s+ends|exactly\s+as\s+the\s+(?:book|song|author)"
     r"|\bfor\s+as\s+long\s+as\s+you\s+can|\bto\s+the\s+end\s+of\s+the\s+(?:song|chapter|book|poem))",
     _I,
@@ -166,9 +192,11 @@ _NEW_LYRICS = re.compile(
 )
 # Not a reproduction: what a work means, what the law says, a summary or an analysis.
 _ABOUT = re.compile(
-    r"\b(?:(?-i:mean|meaning|means)|about\?|symboli[sz]e|refer\s+to|legal|allowed|permission"
+    r"\b(?:(?-i:mean|meaning|means)|symboli[sz]e|refer\s+to|legal|allowed|permission"
     r"|licensing|copyright\s+law|fair\s+use|how\s+many|summar\w*|explain\w*|analy[sz]\w*"
-    r"|chords?|tabs|review|critique|themes?|describe)\b",
+    r"|chords?|tabs|review|critique|themes?|describe|quiz\w*|flashcards?|study\s+guide"
+    r"|proofread\w*|edit|rewrite|paraphrase|shorten|condense|fix|format|refactor|meeting|webinar"
+    r"|voicemail|zoom|stand-?up\s+meeting|conference\s+call)\b|\babout\s*\?",
     _I,
 )
 # "no summarizing", "not a summary": a negated word says the opposite.
@@ -223,6 +251,8 @@ _NOUNS = (
     "start to finish",
 )
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+# A second request in one sentence ("... and then explain them") is judged apart.
+_THEN = re.compile(r",?\s+(?:and\s+then|and\s+also|after\s+that|then)\s+", _I)
 
 
 def reproduction_request(text: str) -> bool:
@@ -232,10 +262,11 @@ def reproduction_request(text: str) -> bool:
         text = text[:half] + "\n" + text[-half:]
     if not any(noun in text.lower() for noun in _NOUNS):
         return False
-    return any(_asks_for_a_copy(sentence) for sentence in _sentences(text))
+    media = _MEDIA.search(text) is not None
+    return any(_asks_for_a_copy(sentence, media) for sentence in _sentences(text))
 
 
-def _asks_for_a_copy(sentence: str) -> bool:
+def _asks_for_a_copy(sentence: str, media: bool = False) -> bool:
     if not any(noun in sentence.lower() for noun in _NOUNS):
         return False
     if _ABOUT.search(_NEGATED.sub("", sentence)) or _NEW_LYRICS.search(sentence):
@@ -254,7 +285,9 @@ def _asks_for_a_copy(sentence: str) -> bool:
     # No work named: the scope or a continuation says it, unless it is the user's own.
     if _NEW_WRITING.search(sentence) or _OWN.search(sentence):
         return False
-    if _SCOPED.search(sentence):
+    if _FIRST_PAGES.search(sentence):
+        return True
+    if _SCOPED.search(sentence) or (media and _SCOPED_MEDIA.search(sentence)):
         unquoted = re.sub(_QUOTED, " ", sentence)  # a title's words are not the user's
         if _ASKING.search(unquoted) or not _STATING.search(unquoted):
             return True
@@ -262,10 +295,14 @@ def _asks_for_a_copy(sentence: str) -> bool:
 
 
 def _sentences(text: str) -> list[str]:
-    """Sentences and lines; a quoted title may hold a full stop or a question mark."""
+    """Sentences, lines and "and then" clauses; a quoted title may hold a full stop or a
+    question mark."""
     shielded = re.sub(_QUOTED, lambda m: m.group(0).replace(".", "\0").replace("?", "\1"), text)
     return [
-        s.replace("\0", ".").replace("\1", "?") for s in _SENTENCE.findall(shielded) if s.strip()
+        clause.replace("\0", ".").replace("\1", "?")
+        for sentence in _SENTENCE.findall(shielded)
+        for clause in _THEN.split(sentence)
+        if clause.strip()
     ]
 
 

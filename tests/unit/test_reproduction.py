@@ -42,6 +42,9 @@ ASKS = [
     "give me all the dialogue from the movie Mean Girls",
     "Recite the first four pages of The Secret History, no summarizing",
     "Please print Ocean Vuong's 'Someday I'll Love Ocean Vuong' in its entirety.",
+    "Tell me the lyrics of Hey Jude by The Beatles",
+    "give me the lyrics of bohemian rhapsody by queen",
+    "Give me the full lyrics of Hello by Adele and then explain them",
 ]
 # The same works (and some near misses of the pattern), in requests that are fine.
 TWINS = [
@@ -67,6 +70,20 @@ TWINS = [
     "I memorised the full lyrics of Bohemian Rhapsody last summer",
     "Help me finish the rest of the song I'm writing about my grandmother",
     "Is it legal to post the full lyrics of a song on my blog?",
+    # A review's finds: code, the user's own text, meetings, quizzes.
+    "Can you share the Python script again?",
+    "Please refactor the whole script to use async",
+    "Comment every line of this function",
+    "Write code to get the lyrics from Genius API",
+    "Now write the full article based on this outline",
+    "What were the exact words Biden used in the speech?",
+    "Can you quiz me on the first three chapters?",
+    "Generate the transcript of the Zoom meeting",
+    "What are all of the US states?",
+    "Send me all of John's emails from last week",
+    "Please proofread the entire chapter below",
+    "Please continue the story for the next three pages.",
+    'What are the lyrics of "Hey Jude" about?',
     "I know the whole lyrics of levitating by heart",
     "What is the full name of the song that goes 'la la la' in the car advert?",
     "Write a complete song about my cat, verses and chorus",
@@ -105,6 +122,8 @@ def test_the_request_is_found_at_either_end_of_a_long_text() -> None:
         "Give me the lyrics of " + "A " * 3000,
         "'" * 6000,
         "chapter 1 of " * 700,
+        "Get " * 999 + "lyrics",
+        "Give Me All Of " * 266,
     ],
 )
 def test_adversarial_shapes_are_answered(text: str) -> None:
