@@ -39,21 +39,22 @@ def benchmark_guard(
     """Print and return the best texts/s for each (backend, short|long, batch size).
 
     Times the whole guard: tokenisation, encoder, pooling, the heads, the
-    precedents' vote and the readability check on input.
+    precedents' vote and the input rules (readability, reproduction, deception).
     """
-    from primeguard.guards.encoder import MiniLMEncoder, model_dir
+    from primeguard.guards.encoder import MiniLMEncoder
     from primeguard.guards.heads import GuardHeads
     from primeguard.guards.inprocess import ASSETS
+    from primeguard.guards.input_rules import InputRules
     from primeguard.guards.modelcard import WEIGHTS
     from primeguard.guards.precedents import FILE, Precedents, full_scores
-    from primeguard.guards.readability import Readability
+    from primeguard.verdicts import Verdict
 
-    readability = Readability.from_tokenizer(model_dir() / "tokenizer.json")
+    rules = InputRules(True, Verdict.UNSAFE, Verdict.UNSAFE)  # the defaults, as on input
 
     def guard(batch: list[str], bs: int) -> None:
         full_scores(heads, vote, encoder.embed(batch, batch_size=bs))
         for text in batch:
-            readability.unreadable(text)
+            rules.check(text)
 
     where = assets or ASSETS
     heads = GuardHeads.load(where / WEIGHTS)
