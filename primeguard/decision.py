@@ -62,7 +62,8 @@ def _clearly_safe(results: Sequence[GuardResult]) -> bool:
 def _categories(results: Sequence[GuardResult]) -> str:
     """The flagged categories, then the rules' reasons (fixed words, never the text)."""
     names = sorted({c.value for r in results for c in r.flagged_categories})
-    reasons = list(dict.fromkeys(reason for r in results for reason in r.reasons))
+    reasons = list(dict.fromkeys(
+        reason for r in results if r.verdict is not Verdict.SAFE for reason in r.reasons))
     return "; ".join(filter(None, [", ".join(names), *reasons])) or "unspecified"
 
 

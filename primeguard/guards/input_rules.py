@@ -107,23 +107,27 @@ def apply_findings(
     return their reasons."""
     reasons: list[str] = []
     if found.unreadable:  # the heads cannot tell: controversial (a `loose` tenant: safe)
-        heads[OVERALL] = worst_verdict(
-            [heads[OVERALL], apply_tolerance(Verdict.CONTROVERSIAL, fold)]
-        )
-        reasons.append(UNREADABLE)
+        reasons += _raise(heads, OVERALL, apply_tolerance(Verdict.CONTROVERSIAL, fold), UNREADABLE)
     if found.reproduction is not None:
         # Under illicit, and in the residual too: a tenant's illicit thresholds re-decide the
         # head's score (`tenant.retune`), not the rule.
         ruled = apply_tolerance(found.reproduction, fold)
-        heads[ILLICIT] = worst_verdict([heads[ILLICIT], ruled])
-        heads[OVERALL] = worst_verdict([heads[OVERALL], ruled])
+        reasons += _raise(heads, ILLICIT, ruled, REPRODUCTION)
+        _raise(heads, OVERALL, ruled, REPRODUCTION)
         if found.reproduction is Verdict.UNSAFE:
             scores[ILLICIT] = max(scores[ILLICIT], 1.0)
-        reasons.append(REPRODUCTION)
     if found.deception is not None:  # no category of ours: the residual
-        heads[OVERALL] = worst_verdict([heads[OVERALL], apply_tolerance(found.deception, fold)])
-        reasons.append(FABRICATION if found.deception is Verdict.UNSAFE else ASSERTION)
+        reason = FABRICATION if found.deception is Verdict.UNSAFE else ASSERTION
+        reasons += _raise(heads, OVERALL, apply_tolerance(found.deception, fold), reason)
     return tuple(reasons)
+
+
+def _raise(heads: dict[str, Verdict], head: str, ruled: Verdict, reason: str) -> list[str]:
+    """`heads[head]` at least `ruled`; the reason where the rule counts under the tolerance
+    and no head already said as much."""
+    before = heads[head]
+    heads[head] = worst_verdict([before, ruled])
+    return [reason] if ruled is not Verdict.SAFE and severity(ruled) > severity(before) else []
 
 
 __all__ = ["NOTHING", "Findings", "InputRules", "apply_findings"]

@@ -44,6 +44,9 @@ class TracedGuard:
                     attr.PRIMEGUARD_GUARD_CATEGORIES: categories,
                 }
             )
+            reasons = list(dict.fromkeys(reason for r in results for reason in r.reasons))
+            if reasons:  # a rule's fixed words, never text
+                span.set_attribute(attr.PRIMEGUARD_GUARD_REASONS, reasons)
         for result in results:
             self._tel.metrics.record_guard_verdict(self.name, self._role, result.verdict)
         return results

@@ -94,6 +94,8 @@ async def test_the_guard_folds_the_finding_into_its_verdict() -> None:
     assert [r.verdict for r in results] == [Verdict.UNSAFE, before[1].verdict]
     assert results[0].uncategorised is Verdict.UNSAFE  # no category of ours
     assert results[0].reasons == (FABRICATION,) and results[1].reasons == ()
+    # Folded away by a loose tenant, or said already by a head: no reason to give the judge.
+    assert (await capped.check(texts[:1], tolerance="loose"))[0].reasons == ()
     assert (await capped.check(texts[:1]))[0].verdict is Verdict.CONTROVERSIAL
     assert (await capped.check(texts[:1], tolerance="loose"))[0].verdict is before[0].verdict
     output = await guard.check([GuardText(FABRICATED[1], TextRole.OUTPUT)])

@@ -71,6 +71,24 @@ def test_the_mode_or_the_timing_decides(
     assert len(made) == sessions
 
 
+@pytest.mark.parametrize(
+    "raw,mode", [("ON", "on"), (" true ", "on"), ("0", "off"), ("no", "off"), ("", "auto")]
+)
+def test_the_switch_reads_the_usual_spellings(
+    monkeypatch: pytest.MonkeyPatch, raw: str, mode: str
+) -> None:
+    monkeypatch.setenv("PRIMEGUARD_ONNX_SPLIT", raw)
+    assert replicas._mode() == mode
+
+
+def test_an_unknown_switch_is_warned_about(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("PRIMEGUARD_ONNX_SPLIT", "sometimes")
+    assert replicas._mode() == "auto"
+    assert "PRIMEGUARD_ONNX_SPLIT" in caplog.text
+
+
 def test_one_thread_never_splits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PRIMEGUARD_ONNX_SPLIT", "on")
     made, make = _made()

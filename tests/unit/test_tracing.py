@@ -232,3 +232,24 @@ def test_stream_spans_across_yields(tracing: Tracing, exporter: InMemorySpanExpo
     )
     upstream = by_name(exporter)[attr.SPAN_UPSTREAM]
     assert upstream.parent is not None and upstream.parent.span_id == ids[attr.SPAN_REQUEST]
+
+
+def test_the_guard_span_carries_a_rules_reasons(tracing: Tracing, exporter: InMemorySpanExporter) -> None:
+    from primeguard.guards.traced import TracedGuard
+    from primeguard.telemetry.bundle import Telemetry
+    from primeguard.telemetry.metrics import Metrics
+    from primeguard.verdicts import GuardText, TextRole
+
+    class Ruled:
+        name, version = "minilm", "v1"
+
+        async def check(self, texts: object) -> list[GuardResult]:
+            return [GuardResult(Verdict.CONTROVERSIAL, "minilm", "v1", reasons=("a rule's words",)),
+                    GuardResult(Verdict.SAFE, "minilm", "v1")]
+
+    traced = TracedGuard(Ruled(), Telemetry(tracing, Metrics()), TextRole.INPUT)  # type: ignore[arg-type]
+    asyncio.run(traced.check([GuardText(SECRET), GuardText("hello")]))
+    span = by_name(exporter)[attr.SPAN_INPUT_GUARD]
+    assert span.attributes is not None
+    assert list(span.attributes[attr.PRIMEGUARD_GUARD_REASONS]) == ["a rule's words"]  # type: ignore[arg-type]
+    assert SECRET not in repr(dict(span.attributes))
