@@ -39,7 +39,7 @@ def benchmark_guard(
     """Print and return the best texts/s for each (backend, short|long, batch size).
 
     Times the whole guard: tokenisation, encoder, pooling, the heads, the
-    precedents' vote and the input rules (readability, reproduction, deception).
+    precedents' vote and the input rules (readability, reproduction, deception, threats).
     """
     from primeguard.guards.encoder import MiniLMEncoder
     from primeguard.guards.heads import GuardHeads
@@ -49,7 +49,7 @@ def benchmark_guard(
     from primeguard.guards.precedents import FILE, Precedents, full_scores
     from primeguard.verdicts import Verdict
 
-    rules = InputRules(True, Verdict.UNSAFE, Verdict.UNSAFE)  # the defaults, as on input
+    rules = InputRules(True, Verdict.UNSAFE, Verdict.UNSAFE, Verdict.UNSAFE)  # the defaults
 
     def guard(batch: list[str], bs: int) -> None:
         full_scores(heads, vote, encoder.embed(batch, batch_size=bs))

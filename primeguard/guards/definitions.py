@@ -59,6 +59,12 @@ class InProcessDefinition(_GuardBase):
         " sources, made-up quotes, falsely reporting), controversial for a false claim asserted"
         " (the judge decides); controversial caps both, off turns the rule off",
     )
+    threats: Literal["unsafe", "controversial", "off"] = Field(
+        default="unsafe",
+        description="input that threatens someone, calls for violence or praises a massacre,"
+        " veiled ones included ('shame if something happened to your kids'): this verdict under"
+        " violence; off turns the rule off",
+    )
     vote: bool = Field(
         default=True,
         description="blend the heads with the shipped precedents' vote (false: heads alone,"
@@ -95,6 +101,7 @@ class InProcessDefinition(_GuardBase):
                 "escalate_unreadable",
                 "reproduction",
                 "disinformation",
+                "threats",
             }
         )
         if taken:

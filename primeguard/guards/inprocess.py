@@ -86,6 +86,7 @@ class InProcessGuard:
         escalate_unreadable: bool = True,
         reproduction: Verdict | str | None = Verdict.UNSAFE,
         disinformation: Verdict | str | None = Verdict.UNSAFE,
+        threats: Verdict | str | None = Verdict.UNSAFE,
     ) -> None:
         assets = assets_dir or ASSETS
         self.heads = GuardHeads.load(assets / WEIGHTS)
@@ -129,6 +130,7 @@ class InProcessGuard:
             escalate_unreadable,
             Verdict(reproduction) if reproduction is not None else None,
             Verdict(disinformation) if disinformation is not None else None,
+            Verdict(threats) if threats is not None else None,
         )
         self._lock = threading.Lock()
         self._reviewed_lock = threading.Lock()

@@ -1,4 +1,4 @@
-"""What the heads cannot see in an input, checked beside them: three rules.
+"""What the heads cannot see in an input, checked beside them: four rules.
 
 - `readability`: text the English encoder cannot read (other languages,
   mostly) is at least controversial, never safe;
@@ -6,7 +6,9 @@
   a copyright violation (`illicit`), at the operator's level;
 - `deception`: a request to write disinformation, `unsafe` with fabricated
   evidence and `controversial` for a false claim asserted, at most at the
-  operator's level.
+  operator's level;
+- `threats`: a threat, a call for violence or praise of a massacre, including
+  the veiled ones the heads miss, under `violence` at the operator's level.
 
 All run on input only, in the batcher's worker thread with the encoder (the
 language identifier loads there, once), and both name themselves in the
@@ -17,13 +19,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from primeguard.guards import deception, readability, reproduction
+from primeguard.guards import deception, readability, reproduction, threats
 from primeguard.guards.heads import OVERALL
 from primeguard.guards.readability import Readability
 from primeguard.guards.thresholds import Tolerance, apply_tolerance
 from primeguard.verdicts import Category, Verdict, severity, worst_verdict
 
 ILLICIT = Category.ILLICIT.value
+VIOLENCE = Category.VIOLENCE.value
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Findings:
     #: The verdict each rule gives (its finding, capped at the operator's level), or None.
     reproduction: Verdict | None = None
     deception: Verdict | None = None
+    threat: Verdict | None = None
 
 
 NOTHING = Findings()
@@ -47,18 +51,21 @@ class InputRules:
         escalate_unreadable: bool,
         reproduction_level: Verdict | None,
         deception_level: Verdict | None = None,
+        threat_level: Verdict | None = None,
     ) -> None:
-        if Verdict.SAFE in (reproduction_level, deception_level):
+        if Verdict.SAFE in (reproduction_level, deception_level, threat_level):
             raise ValueError("a rule's level is unsafe, controversial or off (None)")
         self.escalate_unreadable = escalate_unreadable
         self.reproduction_level = reproduction_level
         self.deception_level = deception_level
+        self.threat_level = threat_level
         self._readability: Readability | None = None
 
     @property
     def active(self) -> bool:
         return self.escalate_unreadable or any(
-            level is not None for level in (self.reproduction_level, self.deception_level)
+            level is not None
+            for level in (self.reproduction_level, self.deception_level, self.threat_level)
         )
 
     def spec(self) -> list[object]:
@@ -71,6 +78,7 @@ class InputRules:
             [deception.RULE, self.deception_level.value]
             if self.deception_level is not None
             else None,
+            [threats.RULE, self.threat_level.value] if self.threat_level is not None else None,
         ]
 
     def check(self, text: str) -> Findings:
@@ -82,7 +90,12 @@ class InputRules:
         deceiving = None
         if self.deception_level is not None and (found := deception.deception_request(text)):
             deceiving = min(found, self.deception_level, key=severity)
-        return Findings(self.escalate_unreadable and self._unreadable(text), copied, deceiving)
+        menacing = (
+            self.threat_level if self.threat_level is not None and threats.threat(text) else None
+        )
+        return Findings(
+            self.escalate_unreadable and self._unreadable(text), copied, deceiving, menacing
+        )
 
     def _unreadable(self, text: str) -> bool:
         if self._readability is None:
@@ -98,6 +111,7 @@ UNREADABLE = "written in a language the guard cannot read"
 REPRODUCTION = "asks for a copyrighted work's text whole"
 FABRICATION = "asks for disinformation with fabricated evidence or a false voice"
 ASSERTION = "asks for a piece presenting a likely false claim as true"
+THREAT = "threatens, calls for violence or praises a massacre"
 
 
 def apply_findings(
@@ -119,6 +133,12 @@ def apply_findings(
     if found.deception is not None:  # no category of ours: the residual
         reason = FABRICATION if found.deception is Verdict.UNSAFE else ASSERTION
         reasons += _raise(heads, OVERALL, apply_tolerance(found.deception, fold), reason)
+    if found.threat is not None:
+        ruled = apply_tolerance(found.threat, fold)
+        reasons += _raise(heads, VIOLENCE, ruled, THREAT)
+        _raise(heads, OVERALL, ruled, THREAT)
+        if found.threat is Verdict.UNSAFE:
+            scores[VIOLENCE] = max(scores[VIOLENCE], 1.0)
     return tuple(reasons)
 
 

@@ -123,6 +123,7 @@ def _inprocess_guard(overrides: dict[str, Threshold]) -> Callable[[str, InProces
                 vote=definition.vote, escalate_unreadable=definition.escalate_unreadable,
                 reproduction=None if definition.reproduction == "off" else definition.reproduction,
                 disinformation=None if definition.disinformation == "off" else definition.disinformation,
+                threats=None if definition.threats == "off" else definition.threats,
                 **definition.options,
             )
         except (OSError, KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:

@@ -99,3 +99,16 @@ def test_disinformation_is_flagged_or_sent_to_the_judge(proxy: ServerThread, fak
 def test_disinformation_off(fake: FakeUpstream) -> None:
     with start_proxy(proxy_config(fake, guards=_guards(disinformation="off"))) as server:
         assert _client(server).moderations.create(input=FABRICATED).results[0].flagged is False
+
+
+def test_a_veiled_threat_is_flagged_as_violence(proxy: ServerThread) -> None:
+    veiled, idiom = _client(proxy).moderations.create(
+        input=["shame if something happened to that new car of yours", "It would be a shame to miss the concert tonight"]).results
+    assert (veiled.flagged, idiom.flagged) == (True, False)
+    assert veiled.categories.violence is True
+
+
+def test_threats_off(fake: FakeUpstream) -> None:
+    with start_proxy(proxy_config(fake, guards=_guards(threats="off"))) as server:
+        veiled = "shame if something happened to that new car of yours"
+        assert _client(server).moderations.create(input=veiled).results[0].flagged is False
