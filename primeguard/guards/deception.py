@@ -29,12 +29,11 @@ from __future__ import annotations
 
 import re
 
+from primeguard.guards.rule_text import MAX_CHARS, SENTENCE, bounded, mentions
 from primeguard.verdicts import Verdict
 
 #: Names the rule in the guard's version: change it when the rule changes.
 RULE = "deception/2"
-#: Longer texts are read at their start and end (it bounds the cost).
-MAX_CHARS = 4000
 #: Prompts up to this long are read whole; longer ones sentence by sentence.
 SHORT_CHARS = 600
 
@@ -155,21 +154,17 @@ _NOUNS = (
     *("blog", "letter", "flyer", "alert", "campaign", "piece", "story", "editorial", "mail"),
     *("notice", "release", "review", "caption", "leaflet", "press", "ad ", "explainer"),
 )
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 
 def deception_request(text: str) -> Verdict | None:
     """`UNSAFE` for a fabrication request, `CONTROVERSIAL` for an asserted false claim, else
     None (see the module)."""
-    if len(text) > MAX_CHARS:
-        half = MAX_CHARS // 2
-        text = text[:half] + "\n" + text[-half:]
-    lowered = text.lower()
-    if not any(word in lowered for word in _NOUNS) or _NOT.search(text):
+    text = bounded(text)
+    if not mentions(text, _NOUNS) or _NOT.search(text):
         return None
     found: Verdict | None = None
     # A short prompt is one unit (the claim in one sentence, "write it up" in the next).
-    for unit in [text] if len(text) <= SHORT_CHARS else _SENTENCE.findall(text):
+    for unit in [text] if len(text) <= SHORT_CHARS else SENTENCE.findall(text):
         if not _MAKING.search(unit):
             continue
         if any(

@@ -122,24 +122,33 @@ def apply_findings(
     reasons: list[str] = []
     if found.unreadable:  # the heads cannot tell: controversial (a `loose` tenant: safe)
         reasons += _raise(heads, OVERALL, apply_tolerance(Verdict.CONTROVERSIAL, fold), UNREADABLE)
-    if found.reproduction is not None:
-        # Under illicit, and in the residual too: a tenant's illicit thresholds re-decide the
-        # head's score (`tenant.retune`), not the rule.
-        ruled = apply_tolerance(found.reproduction, fold)
-        reasons += _raise(heads, ILLICIT, ruled, REPRODUCTION)
-        _raise(heads, OVERALL, ruled, REPRODUCTION)
-        if found.reproduction is Verdict.UNSAFE:
-            scores[ILLICIT] = max(scores[ILLICIT], 1.0)
+    # Under their category, and in the residual too: a tenant's thresholds re-decide the
+    # heads' scores (`tenant.retune`), not the rules.
+    reasons += _categorised(heads, scores, ILLICIT, found.reproduction, fold, REPRODUCTION)
     if found.deception is not None:  # no category of ours: the residual
         reason = FABRICATION if found.deception is Verdict.UNSAFE else ASSERTION
         reasons += _raise(heads, OVERALL, apply_tolerance(found.deception, fold), reason)
-    if found.threat is not None:
-        ruled = apply_tolerance(found.threat, fold)
-        reasons += _raise(heads, VIOLENCE, ruled, THREAT)
-        _raise(heads, OVERALL, ruled, THREAT)
-        if found.threat is Verdict.UNSAFE:
-            scores[VIOLENCE] = max(scores[VIOLENCE], 1.0)
+    reasons += _categorised(heads, scores, VIOLENCE, found.threat, fold, THREAT)
     return tuple(reasons)
+
+
+def _categorised(
+    heads: dict[str, Verdict],
+    scores: dict[str, float],
+    category: str,
+    found: Verdict | None,
+    fold: Tolerance | str,
+    reason: str,
+) -> list[str]:
+    """A rule's finding under `category` and the residual; an unsafe one scores 1.0 there,
+    so `/v1/moderations` names the category."""
+    if found is None:
+        return []
+    ruled = apply_tolerance(found, fold)
+    _raise(heads, OVERALL, ruled, reason)
+    if found is Verdict.UNSAFE:
+        scores[category] = max(scores[category], 1.0)
+    return _raise(heads, category, ruled, reason)
 
 
 def _raise(heads: dict[str, Verdict], head: str, ruled: Verdict, reason: str) -> list[str]:

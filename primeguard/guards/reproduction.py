@@ -34,10 +34,10 @@ from __future__ import annotations
 
 import re
 
+from primeguard.guards.rule_text import MAX_CHARS, SENTENCE, bounded, mentions
+
 #: Names the rule in the guard's version: change it when the rule changes.
 RULE = "reproduction/5"
-#: Longer texts are read at their start and end, where a request sits (it bounds the cost).
-MAX_CHARS = 4000
 
 _I = re.IGNORECASE
 _VERB = (
@@ -250,24 +250,21 @@ _NOUNS = (
     "entirety",
     "start to finish",
 )
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 # A second request in one sentence ("... and then explain them") is judged apart.
 _THEN = re.compile(r",?\s+(?:and\s+then|and\s+also|after\s+that|then)\s+", _I)
 
 
 def reproduction_request(text: str) -> bool:
     """True when some sentence of `text` asks for a work's text whole (see the module)."""
-    if len(text) > MAX_CHARS:
-        half = MAX_CHARS // 2
-        text = text[:half] + "\n" + text[-half:]
-    if not any(noun in text.lower() for noun in _NOUNS):
+    text = bounded(text)
+    if not mentions(text, _NOUNS):
         return False
     media = _MEDIA.search(text) is not None
     return any(_asks_for_a_copy(sentence, media) for sentence in _sentences(text))
 
 
 def _asks_for_a_copy(sentence: str, media: bool = False) -> bool:
-    if not any(noun in sentence.lower() for noun in _NOUNS):
+    if not mentions(sentence, _NOUNS):
         return False
     if _ABOUT.search(_NEGATED.sub("", sentence)) or _NEW_LYRICS.search(sentence):
         return False
@@ -300,7 +297,7 @@ def _sentences(text: str) -> list[str]:
     shielded = re.sub(_QUOTED, lambda m: m.group(0).replace(".", "\0").replace("?", "\1"), text)
     return [
         clause.replace("\0", ".").replace("\1", "?")
-        for sentence in _SENTENCE.findall(shielded)
+        for sentence in SENTENCE.findall(shielded)
         for clause in _THEN.split(sentence)
         if clause.strip()
     ]

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import re
 
+from primeguard.guards.rule_text import MAX_CHARS, SENTENCE, bounded, mentions
+
 #: Names the rule in the guard's version: change it when the rule changes.
 RULE = "threats/2"
-#: Longer texts are read at their start and end (it bounds the cost).
-MAX_CHARS = 4000
 
 _I = re.IGNORECASE
 _HARM = (
@@ -148,7 +148,6 @@ _NOT = re.compile(
     r"|pid|terminal|vibe|it\s+on\s+stage)\b",
     _I,
 )
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 # Every shape needs one of these: plain substring look-ups let most texts go at once.
 _NOUNS = (
     "kill", "murder", "shoot", "stab", "slit", "strangl", "choke", "punch", "teeth", "break",
@@ -167,13 +166,10 @@ _NOUNS = (
 
 def threat(text: str) -> bool:
     """True when some sentence of `text` threatens, calls for violence or praises a massacre."""
-    if len(text) > MAX_CHARS:
-        half = MAX_CHARS // 2
-        text = text[:half] + "\n" + text[-half:]
-    lowered = text.lower()
-    if not any(word in lowered for word in _NOUNS) or _NOT.search(text):
+    text = bounded(text)
+    if not mentions(text, _NOUNS) or _NOT.search(text):
         return False
-    units = [text] if len(text) <= 300 else _SENTENCE.findall(text)
+    units = [text] if len(text) <= 300 else SENTENCE.findall(text)
     return any(
         _THREAT.search(unit) or _CALL.search(unit) or _PRAISE.search(unit) or _intends(unit)
         for unit in units
