@@ -11,12 +11,13 @@
   the veiled ones the heads miss, under `violence` at the operator's level.
 
 All run on input only, in the batcher's worker thread with the encoder (the
-language identifier loads there, once), and both name themselves in the
+language identifier loads there, once), and all name themselves in the
 guard's version, so a rule change invalidates cached verdicts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from primeguard.guards import deception, readability, reproduction, threats
@@ -43,8 +44,21 @@ class Findings:
 NOTHING = Findings()
 
 
+# Each verdict rule: its name in the guard's version, and what it finds (None: nothing).
+_DETECTORS: dict[str, tuple[str, Callable[[str], Verdict | None]]] = {
+    "reproduction": (
+        reproduction.RULE,
+        lambda text: Verdict.UNSAFE if reproduction.reproduction_request(text) else None,
+    ),
+    "deception": (deception.RULE, deception.deception_request),
+    "threat": (threats.RULE, lambda text: Verdict.UNSAFE if threats.threat(text) else None),
+}
+
+
 class InputRules:
-    """The rules an in-process guard applies to input; `check` from one thread only."""
+    """The rules an in-process guard applies to input; `check` from one thread only.
+
+    Each verdict rule's finding is capped at its operator-set level (None: the rule is off)."""
 
     def __init__(
         self,
@@ -53,49 +67,37 @@ class InputRules:
         deception_level: Verdict | None = None,
         threat_level: Verdict | None = None,
     ) -> None:
-        if Verdict.SAFE in (reproduction_level, deception_level, threat_level):
+        levels = {
+            "reproduction": reproduction_level,
+            "deception": deception_level,
+            "threat": threat_level,
+        }
+        if Verdict.SAFE in levels.values():
             raise ValueError("a rule's level is unsafe, controversial or off (None)")
         self.escalate_unreadable = escalate_unreadable
-        self.reproduction_level = reproduction_level
-        self.deception_level = deception_level
-        self.threat_level = threat_level
+        self._levels = {name: level for name, level in levels.items() if level is not None}
         self._readability: Readability | None = None
 
     @property
     def active(self) -> bool:
-        return self.escalate_unreadable or any(
-            level is not None
-            for level in (self.reproduction_level, self.deception_level, self.threat_level)
-        )
+        return self.escalate_unreadable or bool(self._levels)
 
     def spec(self) -> list[object]:
         """What decides the rules' findings, for the guard's version."""
         return [
             [readability.RULE, readability.language_model()] if self.escalate_unreadable else None,
-            [reproduction.RULE, self.reproduction_level.value]
-            if self.reproduction_level is not None
-            else None,
-            [deception.RULE, self.deception_level.value]
-            if self.deception_level is not None
-            else None,
-            [threats.RULE, self.threat_level.value] if self.threat_level is not None else None,
+            *(
+                [_DETECTORS[name][0], level.value] if (level := self._levels.get(name)) else None
+                for name in _DETECTORS
+            ),
         ]
 
     def check(self, text: str) -> Findings:
-        copied = (
-            self.reproduction_level
-            if self.reproduction_level is not None and reproduction.reproduction_request(text)
-            else None
-        )
-        deceiving = None
-        if self.deception_level is not None and (found := deception.deception_request(text)):
-            deceiving = min(found, self.deception_level, key=severity)
-        menacing = (
-            self.threat_level if self.threat_level is not None and threats.threat(text) else None
-        )
-        return Findings(
-            self.escalate_unreadable and self._unreadable(text), copied, deceiving, menacing
-        )
+        found = {}
+        for name, level in self._levels.items():
+            finding = _DETECTORS[name][1](text)
+            found[name] = min(finding, level, key=severity) if finding is not None else None
+        return Findings(self.escalate_unreadable and self._unreadable(text), **found)
 
     def _unreadable(self, text: str) -> bool:
         if self._readability is None:

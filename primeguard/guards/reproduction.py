@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 
 from primeguard.guards.rule_text import MAX_CHARS, SENTENCE, bounded, mentions
+from primeguard.guards.work_titles import QUOTED, QUOTED_RE, TITLED, WORK
 
 #: Names the rule in the guard's version: change it when the rule changes.
 RULE = "reproduction/5"
@@ -77,29 +78,6 @@ _REQUEST = re.compile(rf"\b{_VERB}{_FILLER}\s+{_TEXT}\s+(?:of|from|for|to|in)\s+
 # The verb right before the work: "write out all of 'Mr. Brightside'", "reproduce the X script".
 _VERB_ONLY = re.compile(rf"\b{_VERB}(?:\s+(?:me|us|out|down|all\s+of))*\s+", _I)
 
-_KIND = (
-    r"(?:song|track|single|book|novel|film|movie|show|series|episode|play|musical|poem"
-    r"|album|story|essay|article)"
-)
-_QUOTED = (
-    r"(?:\"[^\"\n]{2,80}\"|(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w)){2,80}'(?!\w)|\u201c[^\u201d\n]{2,80}\u201d"
-    r"|\u2018[^\u2019\n]{2,80}\u2019)"
-)
-_TITLE_WORD = r"(?:[A-Z0-9][\w'\u2019.:-]*)"
-_SMALL = r"(?:of|the|a|an|and|in|on|to|for|with|at|is|my|me|you|your|it|from)"
-# Title Case: a capitalised word, then more capitalised or small words, ending capitalised.
-_TITLED = rf"(?:{_TITLE_WORD}(?:\s+(?:{_SMALL}\s+){{0,3}}{_TITLE_WORD}){{0,9}})"
-_NAMED = (
-    r"(?:(?:[Tt]he|[Tt]his|[Tt]hat)\s+)?(?:(?:[A-Z][\w.-]*\s+){0,3}[A-Z][\w.-]*(?:\u2019s|'s)\s+)?"
-    rf"(?:(?i:{_KIND})\s+(?:(?i:titled|called|named)\s*:?\s+)?)?"
-    rf"(?:{_QUOTED}|{_TITLED})"
-)
-# What follows a request, matched case-sensitively: the title really is quoted or capitalised.
-_WORK = re.compile(
-    rf"{_NAMED}|by\s+[A-Z]"
-    # a title typed in lower case, then its artist: "bohemian rhapsody by queen"
-    r"|(?i:(?!(?:a|an|some|any|my|your|our|his|her|their|the)\b)(?:[\w'\u2019]+\s+){1,6}?by\s+\w)"
-)
 # After a work named straight after the verb: it is asked for whole.
 _WHOLE_AFTER = re.compile(
     r"\s*,?\s*(?i:in\s+full|word[\s-]+for[\s-]+word|verbatim|every\s+(?:line|word|page)"
@@ -108,9 +86,9 @@ _WHOLE_AFTER = re.compile(
 )
 # "write out all of 'Mr. Brightside'", "reproduce the Star Wars script": the verb, the work.
 _AROUND = re.compile(
-    rf"(?i:\b{_VERB}(?:\s+(?:me|us|out|down))*\s+)(?:(?i:all\s+of)\s+{_QUOTED}"
-    rf"|[Tt]he\s+(?:{_QUOTED}\s+(?i:script|screenplay|lyrics|transcript)"
-    rf"|{_TITLED}\s+(?i:screenplay|lyrics|transcript))\b)"
+    rf"(?i:\b{_VERB}(?:\s+(?:me|us|out|down))*\s+)(?:(?i:all\s+of)\s+{QUOTED}"
+    rf"|[Tt]he\s+(?:{QUOTED}\s+(?i:script|screenplay|lyrics|transcript)"
+    rf"|{TITLED}\s+(?i:screenplay|lyrics|transcript))\b)"
 )
 
 _SCOPED_NOUN = (
@@ -218,38 +196,11 @@ _SHORT = re.compile(
 # Every shape needs one of these words: plain substring look-ups (~1 us, where the regexes
 # cost 20-40 us) let most sentences go at once.
 _NOUNS = (
-    "lyric",
-    "words",
-    "passage",
-    "excerpt",
-    "extract",
-    "section",
-    "chapter",
-    "page",
-    "script",
-    "screenplay",
-    "libretto",
-    "dialogue",
-    "verse",
-    "text",
-    "book",
-    "novel",
-    "story",
-    "poem",
-    "song",
-    "article",
-    "essay",
-    "speech",
-    "in full",
-    "all of",
-    "every line",
-    "verse",
-    "chorus",
-    "scene",
-    "dialogue",
-    "entirety",
-    "start to finish",
-)
+    "lyric", "words", "passage", "excerpt", "extract", "section", "chapter", "page", "script",
+    "screenplay", "libretto", "dialogue", "verse", "chorus", "scene", "text", "book", "novel",
+    "story", "poem", "song", "article", "essay", "speech", "in full", "all of", "every line",
+    "entirety", "start to finish",
+)  # fmt: skip
 # A second request in one sentence ("... and then explain them") is judged apart.
 _THEN = re.compile(r",?\s+(?:and\s+then|and\s+also|after\s+that|then)\s+", _I)
 
@@ -259,11 +210,11 @@ def reproduction_request(text: str) -> bool:
     text = bounded(text)
     if not mentions(text, _NOUNS):
         return False
-    media = _MEDIA.search(text) is not None
-    return any(_asks_for_a_copy(sentence, media) for sentence in _sentences(text))
+    return any(_asks_for_a_copy(sentence, text) for sentence in _sentences(text))
 
 
-def _asks_for_a_copy(sentence: str, media: bool = False) -> bool:
+def _asks_for_a_copy(sentence: str, text: str) -> bool:
+    """`sentence` of `text` (the whole prompt names the film or paper a script is of)."""
     if not mentions(sentence, _NOUNS):
         return False
     if _ABOUT.search(_NEGATED.sub("", sentence)) or _NEW_LYRICS.search(sentence):
@@ -271,10 +222,10 @@ def _asks_for_a_copy(sentence: str, media: bool = False) -> bool:
     # A named work asked for: the strong shapes.
     if not _SHORT.search(sentence):
         for match in _REQUEST.finditer(sentence):
-            if _WORK.match(sentence, match.end()):
+            if WORK.match(sentence, match.end()):
                 return True
     for match in _VERB_ONLY.finditer(sentence):
-        work = _WORK.match(sentence, match.end())
+        work = WORK.match(sentence, match.end())
         if work is not None and _WHOLE_AFTER.match(sentence, work.end()):
             return True
     if _AROUND.search(sentence):
@@ -284,8 +235,8 @@ def _asks_for_a_copy(sentence: str, media: bool = False) -> bool:
         return False
     if _FIRST_PAGES.search(sentence):
         return True
-    if _SCOPED.search(sentence) or (media and _SCOPED_MEDIA.search(sentence)):
-        unquoted = re.sub(_QUOTED, " ", sentence)  # a title's words are not the user's
+    if _SCOPED.search(sentence) or (_SCOPED_MEDIA.search(sentence) and _MEDIA.search(text)):
+        unquoted = QUOTED_RE.sub(" ", sentence)  # a title's words are not the user's
         if _ASKING.search(unquoted) or not _STATING.search(unquoted):
             return True
     return bool(_CONTINUE.search(sentence))
@@ -294,7 +245,7 @@ def _asks_for_a_copy(sentence: str, media: bool = False) -> bool:
 def _sentences(text: str) -> list[str]:
     """Sentences, lines and "and then" clauses; a quoted title may hold a full stop or a
     question mark."""
-    shielded = re.sub(_QUOTED, lambda m: m.group(0).replace(".", "\0").replace("?", "\1"), text)
+    shielded = QUOTED_RE.sub(lambda m: m.group(0).replace(".", "\0").replace("?", "\1"), text)
     return [
         clause.replace("\0", ".").replace("\1", "?")
         for sentence in SENTENCE.findall(shielded)
