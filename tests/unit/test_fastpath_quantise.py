@@ -49,20 +49,26 @@ def test_a_shallower_graph_keeps_what_it_has() -> None:
 def test_the_exported_int8_model_keeps_exactly_those_in_fp32(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from primeguard.guards.encoder import LAYERS, MiniLMEncoder, model_dir
+    from primeguard.guards.encoder import MiniLMEncoder, model_dir
     from primeguard.guards.fastpath import FP32_ENV, onnx_int8_path
+    from primeguard.guards.heads import GuardHeads
+    from primeguard.guards.inprocess import ASSETS, WEIGHTS
 
     monkeypatch.setenv(FP32_ENV, str(_FP32_DOWN_PROJECTIONS))
     digest = MiniLMEncoder(backend="torch").weights_digest
-    graph = onnx.load(str(onnx_int8_path(model_dir(), digest, tmp_path, LAYERS))).graph
+    shipped = GuardHeads.load(ASSETS / WEIGHTS).layers  # the pooled layers the guard reads
+    graph = onnx.load(str(onnx_int8_path(model_dir(), digest, tmp_path, shipped))).graph
     weights = {init.name: (tuple(init.dims), init.data_type) for init in graph.initializer}
 
     def weight(node: object) -> tuple[tuple[int, ...], int]:
         return next(weights[name] for name in node.input if name in weights)  # type: ignore[attr-defined]
 
-    fp32 = [weight(n) for n in graph.node if n.op_type == "MatMul"]
+    fp32 = [n for n in graph.node if n.op_type == "MatMul"]
     int8 = [weight(n) for n in graph.node if n.op_type == "MatMulInteger"]
-    assert fp32 == [((1536, 384), TensorProto.FLOAT)] * _FP32_DOWN_PROJECTIONS
+    assert [n.name for n in fp32] == [
+        f"/model/encoder/layer.{i}/output/dense/MatMul" for i in range(_FP32_DOWN_PROJECTIONS)
+    ]
+    assert [weight(n) for n in fp32] == [((1536, 384), TensorProto.FLOAT)] * _FP32_DOWN_PROJECTIONS
     assert sum(shape == (1536, 384) for shape, _ in int8) == 6 - _FP32_DOWN_PROJECTIONS
     assert {kind for _, kind in int8} == {TensorProto.INT8}
     assert sum(n.op_type == "QAttention" for n in graph.node) == 6
@@ -89,27 +95,27 @@ def test_the_count_is_an_operator_setting(monkeypatch: pytest.MonkeyPatch) -> No
     assert [n for n in _fp32_matmuls(_graph(6), 0) if n.endswith("/down")] == []
 
 
-def test_the_cpu_flags_decide_auto(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import builtins
+def test_the_cpu_features_decide_auto(tmp_path: Path) -> None:
+    from primeguard.guards.fastpath import _int8_dot_products, has_int8_dot_products
 
-    from primeguard.guards import fastpath
-
-    real_open = builtins.open
-    for flags, expected in (
-        ("fpu avx2 fma", False),
-        ("fpu avx2 avx512_vnni", True),
-        ("amx_int8", True),
-    ):
-        info = tmp_path / "cpuinfo"
-        info.write_text(f"processor\t: 0\nflags\t\t: {flags}\n", encoding="ascii")
-        monkeypatch.setattr(
-            builtins,
-            "open",
-            lambda p, *a, f=info, **k: real_open(f if p == "/proc/cpuinfo" else p, *a, **k),
+    def cpu(*flags: str, key: str = "flags") -> str:
+        return "".join(
+            f"processor\t: {i}\nvmx flags\t: ept vpid\n{key}\t\t: fpu {' '.join(flags)}\n\n"
+            for i in range(2)
         )
-        assert fastpath._int8_dot_products() is expected
-    monkeypatch.setattr(builtins, "open", lambda p, *a, **k: (_ for _ in ()).throw(OSError(p)))
-    assert fastpath._int8_dot_products() is False
+
+    assert not has_int8_dot_products(cpu("avx2", "fma"))
+    assert has_int8_dot_products(cpu("avx2", "avx512_vnni"))
+    assert has_int8_dot_products(cpu("amx_int8"))
+    assert has_int8_dot_products(cpu("avx_vnni"))
+    assert not has_int8_dot_products(cpu("asimd", key="Features"))
+    assert has_int8_dot_products(cpu("asimd", "asimddp", key="Features"))
+    assert not has_int8_dot_products("vmx flags\t: avx512_vnni\n")  # not the CPU's own features
+    assert not has_int8_dot_products("")
+    info = tmp_path / "cpuinfo"
+    info.write_text(cpu("avx512_vnni"), encoding="ascii")
+    assert _int8_dot_products(str(info))
+    assert not _int8_dot_products(str(tmp_path / "missing"))
 
 
 def test_another_count_is_another_cached_model(
