@@ -23,6 +23,7 @@ from pydantic import Field, field_validator
 
 from primeguard.config import resolve_secret
 from primeguard.guards.definition_base import ThresholdPair, _GuardBase
+from primeguard.guards.thresholds import CATEGORY_GATE, GATED_CATEGORIES
 from primeguard.verdicts import Category, Verdict
 
 
@@ -65,6 +66,19 @@ class InProcessDefinition(_GuardBase):
         " veiled ones included ('shame if something happened to your kids'): this verdict under"
         " violence; off turns the rule off",
     )
+    category_gate: float | None = Field(
+        default=CATEGORY_GATE,
+        ge=0.0,
+        le=1.0,
+        description="a gated category head's unsafe counts only where the overall head scores at"
+        " least this; under it the text is controversial (the judge decides, strict tenants"
+        " refuse). null: every head decides alone",
+    )
+    gated_categories: list[Category] = Field(
+        default_factory=lambda: list(GATED_CATEGORIES),
+        description="the category heads under category_gate (default: violence, weapons_cbrn,"
+        " privacy, prompt_injection, whose lone flags were mostly benign held out by source)",
+    )
     vote: bool = Field(
         default=True,
         description="blend the heads with the shipped precedents' vote (false: heads alone,"
@@ -102,6 +116,8 @@ class InProcessDefinition(_GuardBase):
                 "reproduction",
                 "disinformation",
                 "threats",
+                "category_gate",
+                "gated_categories",
             }
         )
         if taken:

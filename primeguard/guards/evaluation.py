@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,12 +15,22 @@ if TYPE_CHECKING:
     from primeguard.guards.fitting import Matrix
 
 
-def levels(scores: np.ndarray, thresholds: Mapping[str, Threshold]) -> np.ndarray:
-    """Per row: 0 safe, 1 controversial, 2 unsafe (worst over heads)."""
+def levels(
+    scores: np.ndarray,
+    thresholds: Mapping[str, Threshold],
+    gate: float | None = None,
+    gated: Collection[str] = (),
+) -> np.ndarray:
+    """Per row: 0 safe, 1 controversial, 2 unsafe (worst over heads); with a `gate`, a
+    `gated` category head's unsafe counts only where the overall head scores at least
+    `gate` (`thresholds.gate_category`)."""
     contro = np.array([thresholds[n].controversial for n in HEAD_NAMES])
-    unsafe = np.array([thresholds[n].unsafe for n in HEAD_NAMES])
+    unsafe = scores >= np.array([thresholds[n].unsafe for n in HEAD_NAMES])
+    if gate is not None:
+        columns = [j for j, name in enumerate(HEAD_NAMES[:-1]) if name in gated]
+        unsafe[:, columns] &= scores[:, -1:] >= gate  # the overall head is the last
     out = np.where((scores >= contro).any(1), 1, 0)
-    return np.where((scores >= unsafe).any(1), 2, out)
+    return np.where(unsafe.any(1), 2, out)
 
 
 def f1(truth: np.ndarray, pred: np.ndarray) -> dict[str, float]:

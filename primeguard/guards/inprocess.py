@@ -27,12 +27,14 @@ from primeguard.guards.precedents import FILE as PRECEDENTS
 from primeguard.guards.precedents import Precedents, ReviewedCases, full_scores
 from primeguard.guards.protocol import GuardUnavailable
 from primeguard.guards.thresholds import (
+    CATEGORY_GATE,
+    GATED_CATEGORIES,
     Threshold,
     Tolerance,
     apply_tolerance,
+    head_verdicts,
     merge_thresholds,
     parse_thresholds,
-    threshold_verdict,
 )
 from primeguard.verdicts import (
     Category,
@@ -87,6 +89,8 @@ class InProcessGuard:
         reproduction: Verdict | str | None = Verdict.UNSAFE,
         disinformation: Verdict | str | None = Verdict.UNSAFE,
         threats: Verdict | str | None = Verdict.UNSAFE,
+        category_gate: float | None = CATEGORY_GATE,
+        gated_categories: Sequence[Category | str] = GATED_CATEGORIES,
     ) -> None:
         assets = assets_dir or ASSETS
         self.heads = GuardHeads.load(assets / WEIGHTS)
@@ -112,6 +116,8 @@ class InProcessGuard:
         own = parse_thresholds(meta, key)
         self.thresholds = merge_thresholds(own, thresholds or {})
         self.tolerance = Tolerance(tolerance)
+        self.category_gate = category_gate  # a gated category's unsafe needs the overall head
+        self.gated = frozenset(Category(c).value for c in gated_categories)
         # A GPU runs the torch encoder (the ONNX fast path is for CPUs).
         self.device = device or "cpu"
         self.backend = resolve_backend(backend) if self.device == "cpu" else "torch"
@@ -149,6 +155,8 @@ class InProcessGuard:
                 self.trained_encoder,
                 self.backend,
                 self.tolerance.value,
+                self.category_gate,
+                sorted(self.gated),
                 *self.rules.spec(),
             ]
         )
@@ -207,12 +215,8 @@ class InProcessGuard:
         # nothing.  Folding is monotone, so the worst folded head is the folded worst head,
         # and a tenant's thresholds (`tenant.retune`) rebuild from already-folded parts.
         fold = tolerance or self.tolerance
-        heads = {
-            name: apply_tolerance(threshold_verdict(score, t), fold)
-            if (t := self.thresholds.get(name))
-            else Verdict.SAFE
-            for name, score in named.items()
-        }
+        verdicts = head_verdicts(named, self.thresholds, OVERALL, self.category_gate, self.gated)
+        heads = {name: apply_tolerance(v, fold) for name, v in verdicts.items()}
         reasons = apply_findings(found, heads, named, fold)
         verdict = worst_verdict(heads.values())
         return GuardResult(

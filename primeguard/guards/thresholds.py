@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -67,6 +67,50 @@ def threshold_verdict(score: float, t: Cutoffs) -> Verdict:
     if score >= t.unsafe:
         return Verdict.UNSAFE
     return Verdict.CONTROVERSIAL if score >= t.controversial else Verdict.SAFE
+
+
+# A gated category head's `unsafe` counts only where the overall head scores at least this.
+CATEGORY_GATE = 0.5
+# The heads whose lone `unsafe` (the overall head under the gate), held out by source, was
+# mostly benign: removing it cut benign flags and cost held-out harm (benign : harmful texts)
+# violence 6 : 1, weapons 14 : 10, privacy 10 : 10, prompt injection 21 : 5.  For sexual
+# (6 : 43), self-harm (19 : 28), sexual/minors, hate and illicit a lone head caught more harm
+# than it falsely flagged, so they decide alone (`bench.category_gate`).
+GATED_CATEGORIES: tuple[Category, ...] = (
+    Category.VIOLENCE,
+    Category.WEAPONS_CBRN,
+    Category.PRIVACY,
+    Category.PROMPT_INJECTION,
+)
+_GATED = frozenset(category.value for category in GATED_CATEGORIES)
+
+
+def gate_category(verdict: Verdict, overall: float, gate: float | None) -> Verdict:
+    """A gated category head's verdict, capped at `controversial` where the overall head
+    scores under `gate`: such a lone flag is weak evidence, so the judge decides, and strict
+    tenants still refuse."""
+    if gate is not None and verdict is Verdict.UNSAFE and overall < gate:
+        return Verdict.CONTROVERSIAL
+    return verdict
+
+
+def head_verdicts(
+    scores: Mapping[str, float],
+    thresholds: Thresholds,
+    overall: str,
+    gate: float | None,
+    gated: Collection[str] = _GATED,
+) -> dict[str, Verdict]:
+    """Each head's verdict under its thresholds (a head without any says nothing), the
+    `gated` heads capped by the `overall` head's score (`gate_category`)."""
+    verdicts = {}
+    for name, score in scores.items():
+        t = thresholds.get(name)
+        verdict = threshold_verdict(score, t) if t is not None else Verdict.SAFE
+        if name in gated and name != overall:
+            verdict = gate_category(verdict, scores[overall], gate)
+        verdicts[name] = verdict
+    return verdicts
 
 
 def worst_under(results: Iterable[GuardResult], tolerance: Tolerance) -> Verdict:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import httpx
 
@@ -118,13 +118,13 @@ def _inprocess_guard(overrides: dict[str, Threshold]) -> Callable[[str, InProces
         assets = Path(definition.model_dir) if definition.model_dir else None
         try:
             cases = read_cases(Path(definition.precedents)) if definition.precedents else []
+            rules: dict[str, Any] = {rule: None if (level := getattr(definition, rule)) == "off" else level
+                     for rule in ("reproduction", "disinformation", "threats")}
             guard = InProcessGuard(
                 assets, thresholds=overrides, device=definition.device, precedents=cases,
                 vote=definition.vote, escalate_unreadable=definition.escalate_unreadable,
-                reproduction=None if definition.reproduction == "off" else definition.reproduction,
-                disinformation=None if definition.disinformation == "off" else definition.disinformation,
-                threats=None if definition.threats == "off" else definition.threats,
-                **definition.options,
+                category_gate=definition.category_gate, gated_categories=definition.gated_categories,
+                **rules, **definition.options,
             )
         except (OSError, KeyError, TypeError, ValueError, UnicodeDecodeError) as exc:
             raise ConfigError(f"guards.definitions.{name}: cannot load the in-process guard: {exc}") from None
