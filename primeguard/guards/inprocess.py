@@ -183,10 +183,8 @@ class InProcessGuard:
     async def check(
         self, texts: Sequence[GuardText], *, tolerance: Tolerance | str | None = None
     ) -> list[GuardResult]:
-        """Score `texts` (batched with concurrent callers) and give each a tri-class verdict.
-
-        `tolerance` overrides the guard's default for this call (a tenant's policy).
-        """
+        """Score `texts` (batched with concurrent callers), a tri-class verdict each;
+        `tolerance` overrides the guard's default for this call (a tenant's policy)."""
         if not texts:
             return []
         try:
@@ -198,7 +196,7 @@ class InProcessGuard:
             raise
         except Exception as exc:
             raise GuardUnavailable(f"in-process guard failed: {type(exc).__name__}") from exc
-        return [self._result(row, tolerance, found) for row, found in rows]
+        return [self._result(r, tolerance, f, i) for (r, f), (_, i) in zip(rows, items)]
 
     def score_texts(self, texts: Sequence[str]) -> np.ndarray:
         """Blocking: raw head scores [N, len(HEAD_NAMES)] (for evaluation and benchmarks)."""
@@ -208,14 +206,16 @@ class InProcessGuard:
         await self._batcher.close()
 
     def _result(
-        self, row: np.ndarray, tolerance: Tolerance | str | None, found: Findings = NOTHING
-    ) -> GuardResult:
+        self, row: np.ndarray, tolerance: Tolerance | str | None, found: Findings = NOTHING,
+        is_input: bool = True,
+    ) -> GuardResult:  # fmt: skip
         named = dict(zip(HEAD_NAMES, (float(s) for s in row)))
-        # Each head's verdict once, folded by the tolerance; a head without a threshold says
-        # nothing.  Folding is monotone, so the worst folded head is the folded worst head,
-        # and a tenant's thresholds (`tenant.retune`) rebuild from already-folded parts.
+        # Each head's verdict once, folded by the tolerance (a head without a threshold says
+        # nothing; folding is monotone, so a tenant's thresholds rebuild from folded parts).
+        # The gate is for input, which the judge re-reads (no judge follows an answer).
         fold = tolerance or self.tolerance
-        verdicts = head_verdicts(named, self.thresholds, OVERALL, self.category_gate, self.gated)
+        gate = self.category_gate if is_input else None
+        verdicts = head_verdicts(named, self.thresholds, OVERALL, gate, self.gated)
         heads = {name: apply_tolerance(v, fold) for name, v in verdicts.items()}
         reasons = apply_findings(found, heads, named, fold)
         verdict = worst_verdict(heads.values())

@@ -73,8 +73,8 @@ def threshold_verdict(score: float, t: Cutoffs) -> Verdict:
 CATEGORY_GATE = 0.5
 # The heads whose lone `unsafe` (the overall head under the gate), held out by source, was
 # mostly benign: removing it cut benign flags and cost held-out harm (benign : harmful texts)
-# violence 6 : 1, weapons 14 : 10, privacy 10 : 10, prompt injection 21 : 5.  For sexual
-# (6 : 43), self-harm (19 : 28), sexual/minors, hate and illicit a lone head caught more harm
+# violence 6 : 1, weapons 14 : 10, privacy 11 : 10, prompt injection 21 : 5.  For sexual
+# (7 : 43), self-harm (19 : 28), sexual/minors, hate and illicit a lone head caught more harm
 # than it falsely flagged, so they decide alone (`bench.category_gate`).
 GATED_CATEGORIES: tuple[Category, ...] = (
     Category.VIOLENCE,

@@ -16,7 +16,7 @@ from primeguard.guards.thresholds import (
     gate_category,
     head_verdicts,
 )
-from primeguard.verdicts import Category, Verdict
+from primeguard.verdicts import Category, GuardText, Verdict
 
 CUTS = {name: Threshold(0.4, 0.8) for name in HEAD_NAMES}
 
@@ -123,3 +123,53 @@ def test_the_definition_reaches_the_guard() -> None:
         InProcessDefinition(gated_categories=["gore"])
     with pytest.raises(ValueError, match="less than or equal to 1"):
         InProcessDefinition(category_gate=1.5)
+
+
+def test_answers_are_not_gated(guards: dict[str, InProcessGuard]) -> None:
+    """No judge follows an answer, so an output head decides alone."""
+    row = _row(0.3, violence=0.9)
+    assert guards["gated"]._result(row, None, is_input=False).verdict is Verdict.UNSAFE
+    assert guards["gated"]._result(row, None, is_input=True).verdict is Verdict.CONTROVERSIAL
+
+
+@pytest.mark.anyio
+async def test_check_gates_input_and_not_output() -> None:
+    from primeguard.verdicts import TextRole
+
+    # every text scores the same row: a lone violence head, the overall head under the gate
+    guard = InProcessGuard(backend="torch", thresholds=CUTS)
+    guard._score = lambda texts: np.stack([_row(0.3, violence=0.9)] * len(texts))  # type: ignore[method-assign]
+    try:
+        text = "a plain sentence about the weather"
+        got = await guard.check([GuardText(text), GuardText(text, role=TextRole.OUTPUT)])
+    finally:
+        await guard.close()
+    assert [r.verdict for r in got] == [Verdict.CONTROVERSIAL, Verdict.UNSAFE]
+
+
+def test_a_rule_finding_under_a_gated_category_still_counts(
+    guards: dict[str, InProcessGuard],
+) -> None:
+    from primeguard.guards.input_rules import THREAT, Findings
+
+    found = Findings(threat=Verdict.UNSAFE)
+    result = guards["gated"]._result(_row(0.3, violence=0.9), None, found)
+    assert (
+        result.verdict is Verdict.UNSAFE and result.by_category[Category.VIOLENCE] is Verdict.UNSAFE
+    )
+    assert THREAT in result.reasons
+
+
+def test_a_tenant_naming_a_gated_category_decides_it_by_its_own_thresholds(
+    guards: dict[str, InProcessGuard],
+) -> None:
+    """Documented: a tenant's thresholds re-decide the categories they name, ungated."""
+    from primeguard.guards.settings import ThresholdPair
+    from primeguard.guards.tenant import retune
+
+    lone = guards["gated"]._result(_row(0.3, violence=0.9), None)
+    assert lone.verdict is Verdict.CONTROVERSIAL
+    own = {Category.VIOLENCE: ThresholdPair(controversial=0.4, unsafe=0.8)}
+    assert retune(lone, own).verdict is Verdict.UNSAFE
+    other = {Category.SEXUAL: ThresholdPair(controversial=0.4, unsafe=0.8)}
+    assert retune(lone, other).verdict is Verdict.CONTROVERSIAL
