@@ -34,14 +34,9 @@ def _gate(raw: str) -> float | None:
     return None if raw.lower() in ("none", "off", "null") else float(raw)
 
 
-def _f1(truth: np.ndarray, pred: np.ndarray) -> float:
-    tp = float((truth & pred).sum())
-    return 2 * tp / max(float(truth.sum() + pred.sum()), 1.0)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     from primeguard.guards.data import NONCOMMERCIAL, PERMISSIVE, load_examples
-    from primeguard.guards.evaluation import levels
+    from primeguard.guards.evaluation import f1, levels, source_groups
     from primeguard.guards.fastpath import default_cache_dir
     from primeguard.guards.fitting import TrainConfig, bank_of, fit_heads, to_matrix
     from primeguard.guards.heads import HEAD_NAMES
@@ -69,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     held_out, _ = out_of_source_scores(m, cfg)
     thresholds = calibrate(m, held_out)
     truth = m.y[:, -1] == 1
-    group = np.array([s.rsplit("/", 1)[0] if s.startswith("primeguard/") else s for s in m.source])
+    group = source_groups(m.source)
 
     toxic = [
         e
@@ -91,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for gate in gates:
         lvl = levels(held_out, thresholds, gate, gated)
         print(
-            f"gate {gate}: pooled F1 {_f1(truth, lvl == 2):.3f} (strict {_f1(truth, lvl >= 1):.3f}),"
+            f"gate {gate}: pooled F1 {f1(truth, lvl == 2)['f1']:.3f} (strict {f1(truth, lvl >= 1)['f1']:.3f}),"
             f" benign unsafe {(lvl[~truth] == 2).mean():.1%}"
         )
         recall = [f"{s} {(lvl[(group == s) & truth] == 2).mean():.2f}" for s in HARMFUL]
@@ -106,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("  benign unsafe:", ", ".join(flags))
         if tc_scores is not None:
             tc = levels(tc_scores, thresholds, gate, gated)
-            print(f"  ToxicChat train F1 {_f1(tc_truth, tc == 2):.3f}")
+            print(f"  ToxicChat train F1 {f1(tc_truth, tc == 2)['f1']:.3f}")
 
 
 if __name__ == "__main__":

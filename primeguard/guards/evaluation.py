@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,13 +53,18 @@ def _rates(truth: np.ndarray, lvl: np.ndarray) -> dict[str, object]:
     return row
 
 
+def source_groups(sources: Iterable[str]) -> np.ndarray:
+    """Each row's reporting group: its source, our synthetic sets by family (no fold suffix)."""
+    return np.array([s.rsplit("/", 1)[0] if s.startswith("primeguard/") else s for s in sources])
+
+
 def loso_report(
     m: Matrix, scores: np.ndarray, thresholds: Mapping[str, Threshold]
 ) -> dict[str, object]:
     """Out-of-source figures: each source scored by heads trained without it."""
     truth = m.y[:, -1] == 1
     lvl = levels(scores, thresholds)
-    groups = np.array([s.rsplit("/", 1)[0] if s.startswith("primeguard/") else s for s in m.source])
+    groups = source_groups(m.source)
     per_source = {str(s): _rates(truth[groups == s], lvl[groups == s]) for s in np.unique(groups)}
     benign = ~truth
     per_category = {}
