@@ -1,7 +1,9 @@
 """What the decision cache stores, how it is encoded, and the store Protocol.
 
 A cached value is the input-side decision only: the route and the input
-guards' results.  It is stored as JSON carrying a schema version `v`; a reader
+guards' results, whole (scores, each category's verdict, the verdict apart from
+any category and a rule's reasons), so a hit reads as the miss that stored it.
+It is stored as JSON carrying a schema version `v`; a reader
 treats an unknown version or a malformed value as a miss, so replicas running
 two releases side by side never fail on each other's entries.
 """
@@ -16,7 +18,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from primeguard.verdicts import Category, DecisionSource, GuardResult, Route, RouteDecision, Verdict
 
 #: Bump whenever the encoded shape changes; older entries then read as misses.
-SCHEMA_VERSION = 1
+#: 2: a guard result keeps `by_category`, `uncategorised` and `reasons`.
+SCHEMA_VERSION = 2
 
 #: Decisions taken by a failure policy are transient and must not outlive the failure.
 _UNCACHEABLE_SOURCES = frozenset({DecisionSource.JUDGE_ERROR, DecisionSource.PARSE_FAILURE})
@@ -38,7 +41,9 @@ class CachedDecision:
     def cacheable(self) -> bool:
         """False for decisions that came from a failure policy rather than a judgement
         (the judge's, or a guard's that failed open or closed)."""
-        return self.route.source not in _UNCACHEABLE_SOURCES and all(g.cacheable for g in self.input_guards)
+        return self.route.source not in _UNCACHEABLE_SOURCES and all(
+            g.cacheable for g in self.input_guards
+        )
 
     @property
     def refuses(self) -> bool:
@@ -64,6 +69,9 @@ def encode_decision(value: CachedDecision) -> bytes:
                 "guard": g.guard,
                 "version": g.version,
                 "scores": {c.value: s for c, s in g.scores.items()},
+                "by_category": {c.value: v.value for c, v in g.by_category.items()},
+                "uncategorised": g.uncategorised.value if g.uncategorised is not None else None,
+                "reasons": list(g.reasons),
             }
             for g in value.input_guards
         ],
@@ -97,10 +105,19 @@ def _from_body(body: dict[str, Any]) -> CachedDecision:
             guard=str(g["guard"]),
             version=str(g["version"]),
             scores={Category(c): float(s) for c, s in g["scores"].items()},
+            by_category={Category(c): Verdict(v) for c, v in g["by_category"].items()},
+            uncategorised=None if g["uncategorised"] is None else Verdict(g["uncategorised"]),
+            reasons=tuple(str(r) for r in _list(g["reasons"])),
         )
         for g in body["guards"]
     )
     return CachedDecision(route=route, input_guards=guards)
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,22 @@ ALLOW = CachedDecision(
     route=RouteDecision(Route.NO_RISK, "fine", "answer it", DecisionSource.JUDGE),
     input_guards=(GuardResult(Verdict.SAFE, "minilm", "1", {Category.VIOLENCE: 0.1}),),
 )
+# A result as the in-process guard gives it: each category's verdict, the overall one, a rule's reason.
+DOUBT = CachedDecision(
+    route=RouteDecision(Route.POTENTIAL_VIOLATION, "unsure", "re-read it", DecisionSource.JUDGE),
+    input_guards=(
+        GuardResult(
+            Verdict.CONTROVERSIAL,
+            "minilm",
+            "2",
+            {Category.ILLICIT: 0.4, Category.VIOLENCE: 0.7},
+            by_category={Category.ILLICIT: Verdict.CONTROVERSIAL, Category.VIOLENCE: Verdict.SAFE},
+            uncategorised=Verdict.SAFE,
+            reasons=("asks for a work's text whole",),
+        ),
+        GuardResult(Verdict.SAFE, "promptguard", "1", uncategorised=None),
+    ),
+)
 REFUSE = CachedDecision(route=RouteDecision(Route.DIRECT_VIOLATION, source=DecisionSource.JUDGE))
 
 
@@ -97,9 +113,18 @@ def test_build_cache_without_url_is_memory() -> None:
 # --- codec ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [ALLOW, REFUSE])
+@pytest.mark.parametrize("value", [ALLOW, REFUSE, DOUBT])
 def test_codec_roundtrip(value: CachedDecision) -> None:
     assert decode_decision(encode_decision(value)) == value
+
+
+def test_a_hit_keeps_what_a_tenant_retune_and_the_tip_read() -> None:
+    """Per-category verdicts, the overall verdict and a rule's reasons survive the store, so a
+    cached decision re-decides and explains itself as the fresh one did."""
+    (first, _) = decode_decision(encode_decision(DOUBT)).input_guards  # type: ignore[union-attr]
+    assert first.by_category[Category.ILLICIT] is Verdict.CONTROVERSIAL
+    assert first.uncategorised is Verdict.SAFE
+    assert first.reasons == ("asks for a work's text whole",)
 
 
 @pytest.mark.parametrize(
@@ -111,9 +136,25 @@ def test_codec_roundtrip(value: CachedDecision) -> None:
         encode_decision(ALLOW)[:-3],
         b"\xff\xfe",
         b"[]",
-        b'{"v": 1}',
+        b'{"v": 2}',
+        json.dumps({**json.loads(encode_decision(DOUBT)), "v": 1}).encode(),
+        encode_decision(DOUBT)
+        .replace(b'"reasons":["asks', b'"reasons":"asks')
+        .replace(b'whole"]', b'whole"'),
+        encode_decision(DOUBT).replace(b'"uncategorised":"safe"', b'"uncategorised":"fine"'),
     ],
-    ids=["v0", "v99", "unknown-route", "truncated", "not-utf8", "not-object", "no-fields"],
+    ids=[
+        "v0",
+        "v99",
+        "unknown-route",
+        "truncated",
+        "not-utf8",
+        "not-object",
+        "no-fields",
+        "schema-v1",
+        "reasons-not-a-list",
+        "unknown-verdict",
+    ],
 )
 def test_foreign_or_malformed_values_decode_to_none(raw: bytes) -> None:
     assert decode_decision(raw) is None
