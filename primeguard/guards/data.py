@@ -30,6 +30,8 @@ from primeguard.guards.synthetic import (
     howto_twins,
     injected_documents,
     sexual_requests,
+    threat_statements,
+    threat_twins,
     toxic_content,
     unsafe_requests,
     writing_harmful,
@@ -240,6 +242,7 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "benign-documents": clean_documents,
         "benign-writing": writing_twins,
         "benign-discourse": benign_discourse,
+        "benign-threats": threat_twins,
     }
     unsafe = {
         "unsafe-synthetic": unsafe_requests,
@@ -249,6 +252,7 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "unsafe-injection": injected_documents,
         "unsafe-writing": writing_harmful,
         "unsafe-sexual": sexual_requests,
+        "unsafe-threats": threat_statements,
     }
     out = [
         Example(t, False, safe, f"primeguard/{name}/{f}", SYNTHETIC_LICENCE)

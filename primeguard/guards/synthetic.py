@@ -30,6 +30,9 @@ rows look nothing like real traffic.  These generators fill the gap:
 * `writing_harmful` / `writing_twins`: requests for an artefact that is the
   harm (malware, scam messages, harassment, defamation, posts that glorify
   or encourage harm) and for the same kind of artefact, safe to write;
+* `threat_statements` / `threat_twins`: threats as people post them (a condition
+  and a consequence, knowledge of the reader's day and a menace, calls to hurt
+  someone or a group, plans with a place) and the same words with no menace;
 * `unsafe_requests`: category positives where the public sets are thin
   (self-harm, sexual content involving minors, CBRN and explosives, privacy,
   threats and hate statements), phrased like the benign sets.
@@ -47,6 +50,7 @@ from primeguard.guards.synthetic_sensitive import benign_sensitive
 from primeguard.guards.synthetic_slots import expand, sample
 from primeguard.guards.synthetic_statements import abusive_statements, benign_statements
 from primeguard.guards.synthetic_tasks import benign_tasks
+from primeguard.guards.synthetic_threats import threat_statements, threat_twins
 from primeguard.guards.synthetic_toxic import toxic_content
 from primeguard.guards.synthetic_traffic import benign_traffic
 from primeguard.guards.synthetic_unsafe import unsafe_requests
@@ -70,6 +74,8 @@ __all__ = [
     "injected_documents",
     "sample",
     "sexual_requests",
+    "threat_statements",
+    "threat_twins",
     "toxic_content",
     "unsafe_requests",
     "writing_harmful",

@@ -1,6 +1,6 @@
 """Our own probes of the shipped guard: python -m tests.bench.guard_probes [--list] [--assets DIR]
 
-Twenty-one sets, written by the project, not taken from any benchmark:
+Twenty-three sets, written by the project, not taken from any benchmark:
 - `talk`: texts *about* a harm (news, health, asking for help), written after
   `synthetic_discourse`'s templates and apart from them; every one is safe.  Five of them
   are also asserted in `tests/unit/test_inprocess_guard.py`;
@@ -18,7 +18,9 @@ Twenty-one sets, written by the project, not taken from any benchmark:
   shaped `guards/reproduction.py`, test was scored once, after it was frozen; `disinfo_dev` /
   `disinfo_test` and twins, 130 more of each for `guards/deception.py`
   (`disinformation_probes.json`), the same way; `threats_dev` / `threats_test` and twins, 120
-  more of each for `guards/threats.py` (`threat_probes.json`).
+  more of each for `guards/threats.py` (`threat_probes.json`), and `threats_fresh` and twins, 60
+  of each written by a helper that read nothing of the repository, the held-out check of
+  `synthetic_threats`' training family.
 It prints, per set, how many the guard calls unsafe and controversial at the default
 tolerance, on the default backend (int8 ONNX where onnxruntime is installed; torch can differ
 by a text or two).
@@ -122,8 +124,11 @@ _HELPERS = {"copyright": "copyright", "disinfo": "disinformation", "threats": "t
 _HELPER_SETS = {
     f"{prefix}_{split}{suffix}": probes[split][key]
     for prefix, stem in _HELPERS.items()
-    for probes in [json.loads((Path(__file__).parent / f"{stem}_probes.json").read_text(encoding="utf-8"))]
-    for split in ("dev", "test")
+    for probes in [
+        json.loads((Path(__file__).parent / f"{stem}_probes.json").read_text(encoding="utf-8"))
+    ]
+    for split in ("dev", "test", "fresh")
+    if split in probes
     for suffix, key in (("", "asks"), ("_twins", "twins"))
 }
 HARM = [

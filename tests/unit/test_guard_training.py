@@ -184,3 +184,28 @@ def test_train_guard_end_to_end(tmp_path: Path) -> None:
     assert GuardHeads.load(tmp_path / "heads.safetensors").w1.shape[0] == len(Category) + 1
     for name in ("heads.safetensors", "precedents.safetensors"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o644  # not safetensors' own 0600
+
+
+def test_threat_family_has_twins_in_its_words_and_is_kept_apart_from_the_probes() -> None:
+    """Threats are violence (hate too, against a group); their twins reuse the threats' own
+    knowledge of someone's day with no menace; no text is one of the probes that check it."""
+    examples = synthetic_examples(0)
+    threats = [e for e in examples if e.source.startswith("primeguard/unsafe-threats/")]
+    twins = [e for e in examples if e.source.startswith("primeguard/benign-threats/")]
+    assert len(threats) >= 200 and len(twins) >= 80
+    violence, hate = CATEGORIES.index(Category.VIOLENCE), CATEGORIES.index(Category.HATE)
+    assert all(e.unsafe and e.targets[violence] == 1 for e in threats)
+    assert any(e.targets[hate] == 1 for e in threats)
+    assert not any(e.unsafe for e in twins)
+    menacing = {e.text.split(". ")[0].lower() for e in threats if e.source.endswith("/t1")}
+    friendly = {e.text.split(". ")[0].lower() for e in twins if e.source.endswith("/u0")}
+    assert menacing & friendly  # the same knowledge, a different sentence after it
+    probes = json.loads((Path(__file__).parents[1] / "bench" / "threat_probes.json").read_text())
+    held_out = {
+        " ".join(t.lower().split())
+        for split in ("dev", "test", "fresh")
+        for key in ("asks", "twins")
+        for t in probes[split][key]
+    }
+    trained = {" ".join(e.text.lower().split()) for e in threats + twins}
+    assert not trained & held_out

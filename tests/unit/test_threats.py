@@ -73,14 +73,15 @@ async def test_the_guard_calls_a_veiled_threat_unsafe_under_violence() -> None:
     guard = InProcessGuard(backend="onnx")
     heads_alone = InProcessGuard(backend="onnx", threats=None)
     veiled = [GuardText(THREATS[1])]
-    assert (await heads_alone.check(veiled))[0].verdict is Verdict.SAFE  # the blind spot
+    alone = (await heads_alone.check(veiled))[0]
+    assert alone.verdict is not Verdict.UNSAFE  # the blind spot: at most a doubt
     result = (await guard.check(veiled))[0]
     assert result.verdict is Verdict.UNSAFE
     assert result.by_category[Category.VIOLENCE] is Verdict.UNSAFE
     assert Category.VIOLENCE in result.flagged_categories
     assert result.reasons == (THREAT,)
     output = await guard.check([GuardText(THREATS[1], TextRole.OUTPUT)])
-    assert output[0].verdict is Verdict.SAFE  # input only
+    assert output[0].verdict is not Verdict.UNSAFE and output[0].reasons == ()  # input only
     assert heads_alone.version != guard.version
     await guard.close()
     await heads_alone.close()
