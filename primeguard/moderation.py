@@ -10,6 +10,11 @@ folds them first (worst verdict, highest score per category).  A result is
 `flag_controversial`), so prompt injection and privacy findings, which have no
 OpenAI category, still flag; a category is true when the result is flagged
 and its score reaches 0.5.
+
+Each result also carries a `primeguard` object, as chat bodies do: the
+tri-class verdict (a `controversial` one is not flagged at the default
+tolerance), the guards that judged, and a rule's reasons (fixed words, never
+the text).  OpenAI's clients keep unknown fields (`result.model_extra`).
 """
 
 from __future__ import annotations
@@ -27,7 +32,6 @@ from primeguard.verdicts import Category, GuardResult, Verdict, worst_verdict
 DEFAULT_MODERATION_MODEL = "omni-moderation-latest"
 MAX_MODERATION_INPUTS = 256
 FLAG_SCORE = 0.5
-
 
 
 class TextPart(BaseModel):
@@ -88,7 +92,7 @@ def parse_moderation_request(body: Any) -> ModerationRequest:
         elif param == "input" and first["type"] != "value_error":
             message = (
                 "input must be a string, a list of strings, or a list of"
-                " {\"type\": \"text\", \"text\": ...} parts (only text is supported)"
+                ' {"type": "text", "text": ...} parts (only text is supported)'
             )
         else:
             message = str(first["msg"]).removeprefix("Value error, ")
@@ -109,6 +113,7 @@ def merge_results(results: Sequence[GuardResult]) -> GuardResult:
         guard="+".join(r.guard for r in results),
         version="+".join(r.version for r in results),
         scores=scores,
+        reasons=tuple(dict.fromkeys(reason for r in results for reason in r.reasons)),
     )
 
 
@@ -125,6 +130,11 @@ def moderation_result(result: GuardResult, *, flag_controversial: bool = False) 
         },
         "category_scores": {name: float(scores[name]) for name in OPENAI_MODERATION_CATEGORIES},
         "category_applied_input_types": {name: ["text"] for name in OPENAI_MODERATION_CATEGORIES},
+        "primeguard": {
+            "verdict": result.verdict.value,
+            "guards": result.guard,
+            "reasons": list(result.reasons),
+        },
     }
 
 

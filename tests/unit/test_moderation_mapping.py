@@ -71,6 +71,33 @@ def test_merge_results_takes_the_worst() -> None:
     assert merge_results([]).verdict is Verdict.SAFE
 
 
+def test_each_result_says_its_verdict_guards_and_reasons() -> None:
+    """The tri-class verdict (controversial is not `flagged`), which guards judged, and the
+    rules' reasons, merged in order without repeats; the official client keeps them."""
+    rule = GuardResult(
+        Verdict.UNSAFE,
+        "minilm",
+        "1",
+        {Category.ILLICIT: 0.9},
+        reasons=("asks for a work's text whole",),
+    )
+    served = GuardResult(
+        Verdict.CONTROVERSIAL, "llamaguard", "3", reasons=("asks for a work's text whole", "other")
+    )
+    merged = merge_results([rule, served])
+    assert merged.reasons == ("asks for a work's text whole", "other")
+    body = to_openai_moderation([merged, result(Verdict.CONTROVERSIAL, violence=0.6)], "m")
+    parsed = ModerationCreateResponse.model_validate(body)
+    first, doubt = (r.model_extra["primeguard"] for r in parsed.results)  # type: ignore[index]
+    assert first == {
+        "verdict": "unsafe",
+        "guards": "minilm+llamaguard",
+        "reasons": ["asks for a work's text whole", "other"],
+    }
+    assert doubt == {"verdict": "controversial", "guards": "g", "reasons": []}
+    assert not parsed.results[1].flagged
+
+
 @pytest.mark.parametrize(
     ("body", "texts"),
     [
@@ -113,6 +140,9 @@ def test_text_parts_are_one_input_and_images_are_refused() -> None:
     parts = [{"type": "text", "text": "first"}, {"type": "text", "text": "second"}]
     assert parse_moderation_request({"input": parts}).texts == ["first\nsecond"]
     assert parse_moderation_request({"input": ["a", "b"]}).texts == ["a", "b"]
-    for bad in ([{"type": "image_url", "image_url": {"url": "https://x/y.png"}}], ["a", {"type": "text", "text": "b"}]):
+    for bad in (
+        [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}],
+        ["a", {"type": "text", "text": "b"}],
+    ):
         with pytest.raises(InvalidRequest, match="only text is supported"):
             parse_moderation_request({"input": bad})
