@@ -13,8 +13,10 @@ and its score reaches 0.5.
 
 Each result also carries a `primeguard` object, as chat bodies do: the
 tri-class verdict (a `controversial` one is not flagged at the default
-tolerance), the guards that judged, and a rule's reasons (fixed words, never
-the text).  OpenAI's clients keep unknown fields (`result.model_extra`).
+tolerance) and the guards that judged; for tenants with `explain: true`, a
+rule's reasons too (fixed words, never the text), which would otherwise tell
+a prober which rule fired.  OpenAI's clients keep unknown fields
+(`result.model_extra`).
 """
 
 from __future__ import annotations
@@ -117,12 +119,17 @@ def merge_results(results: Sequence[GuardResult]) -> GuardResult:
     )
 
 
-def moderation_result(result: GuardResult, *, flag_controversial: bool = False) -> dict[str, Any]:
-    """One entry of the response's `results`."""
+def moderation_result(
+    result: GuardResult, *, flag_controversial: bool = False, explain: bool = False
+) -> dict[str, Any]:
+    """One entry of the response's `results`; `explain` adds the rules' reasons."""
     flagged = result.verdict is Verdict.UNSAFE or (
         flag_controversial and result.verdict is Verdict.CONTROVERSIAL
     )
     scores = to_openai_scores(result.scores)
+    info: dict[str, Any] = {"verdict": result.verdict.value, "guards": result.guard.split("+")}
+    if explain:
+        info["reasons"] = list(result.reasons)
     return {
         "flagged": flagged,
         "categories": {
@@ -130,20 +137,23 @@ def moderation_result(result: GuardResult, *, flag_controversial: bool = False) 
         },
         "category_scores": {name: float(scores[name]) for name in OPENAI_MODERATION_CATEGORIES},
         "category_applied_input_types": {name: ["text"] for name in OPENAI_MODERATION_CATEGORIES},
-        "primeguard": {
-            "verdict": result.verdict.value,
-            "guards": result.guard,
-            "reasons": list(result.reasons),
-        },
+        "primeguard": info,
     }
 
 
 def to_openai_moderation(
-    results: list[GuardResult], model: str | None = None, *, flag_controversial: bool = False
+    results: list[GuardResult],
+    model: str | None = None,
+    *,
+    flag_controversial: bool = False,
+    explain: bool = False,
 ) -> dict[str, Any]:
     """OpenAI's moderation response for one `GuardResult` per input, in input order."""
     return {
         "id": f"modr-{uuid.uuid4().hex}",
         "model": model or DEFAULT_MODERATION_MODEL,
-        "results": [moderation_result(r, flag_controversial=flag_controversial) for r in results],
+        "results": [
+            moderation_result(r, flag_controversial=flag_controversial, explain=explain)
+            for r in results
+        ],
     }

@@ -167,7 +167,9 @@ async def moderations(request: Request) -> Response:
     batches = await unless_disconnected(
         request, asyncio.gather(*(guard.check(texts) for guard in policy.input_guards)))
     merged = [merge_results([batch[i] for batch in batches]) for i in range(len(texts))]
-    body = to_openai_moderation(merged, moderation.model, flag_controversial=policy.tolerance is Tolerance.STRICT)
+    body = to_openai_moderation(
+        merged, moderation.model,
+        flag_controversial=policy.tolerance is Tolerance.STRICT, explain=policy.explain)
     return JSONResponse(body)
 
 

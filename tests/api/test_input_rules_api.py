@@ -26,14 +26,21 @@ def _guards(**minilm: object) -> dict[str, object]:
     }
 
 
+EXPLAIN_KEY, QUIET_KEY = "sk-explain", "sk-quiet"
+TENANTS = [
+    {"name": "explains", "api_keys": [EXPLAIN_KEY], "explain": True},
+    {"name": "quiet", "api_keys": [QUIET_KEY]},
+]
+
+
 @pytest.fixture(scope="module")
 def proxy(fake: FakeUpstream) -> Iterator[ServerThread]:
-    with start_proxy(proxy_config(fake, guards=_guards())) as server:
+    with start_proxy(proxy_config(fake, guards=_guards(), tenants=TENANTS)) as server:
         yield server
 
 
-def _client(server: ServerThread) -> openai.OpenAI:
-    return openai.OpenAI(base_url=f"{server.url}/v1", api_key="sk-any", max_retries=0)
+def _client(server: ServerThread, key: str = EXPLAIN_KEY) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{server.url}/v1", api_key=key, max_retries=0)
 
 
 def test_moderation_flags_the_request_under_illicit(proxy: ServerThread) -> None:
@@ -44,6 +51,9 @@ def test_moderation_flags_the_request_under_illicit(proxy: ServerThread) -> None
     assert ask.model_extra["primeguard"]["verdict"] == "unsafe"  # type: ignore[index]
     assert ask.model_extra["primeguard"]["reasons"] == [REPRODUCTION]  # type: ignore[index]
     assert twin.model_extra["primeguard"]["reasons"] == []  # type: ignore[index]
+    quiet = _client(proxy, QUIET_KEY).moderations.create(input=ASK).results[0]
+    assert quiet.flagged
+    assert quiet.model_extra["primeguard"] == {"verdict": "unsafe", "guards": ["minilm"]}  # type: ignore[index]
 
 
 def test_the_chat_is_refused_before_any_answer(proxy: ServerThread, fake: FakeUpstream) -> None:

@@ -72,8 +72,9 @@ def test_merge_results_takes_the_worst() -> None:
 
 
 def test_each_result_says_its_verdict_guards_and_reasons() -> None:
-    """The tri-class verdict (controversial is not `flagged`), which guards judged, and the
-    rules' reasons, merged in order without repeats; the official client keeps them."""
+    """The tri-class verdict (controversial is not `flagged`), which guards judged, and, for
+    tenants that explain, the rules' reasons, merged in order without repeats; the official
+    client keeps them.  Without explain the reasons are not told."""
     rule = GuardResult(
         Verdict.UNSAFE,
         "minilm",
@@ -86,15 +87,19 @@ def test_each_result_says_its_verdict_guards_and_reasons() -> None:
     )
     merged = merge_results([rule, served])
     assert merged.reasons == ("asks for a work's text whole", "other")
-    body = to_openai_moderation([merged, result(Verdict.CONTROVERSIAL, violence=0.6)], "m")
-    parsed = ModerationCreateResponse.model_validate(body)
+    results = [merged, result(Verdict.CONTROVERSIAL, violence=0.6)]
+    parsed = ModerationCreateResponse.model_validate(
+        to_openai_moderation(results, "m", explain=True)
+    )
     first, doubt = (r.model_extra["primeguard"] for r in parsed.results)  # type: ignore[index]
     assert first == {
         "verdict": "unsafe",
-        "guards": "minilm+llamaguard",
+        "guards": ["minilm", "llamaguard"],
         "reasons": ["asks for a work's text whole", "other"],
     }
-    assert doubt == {"verdict": "controversial", "guards": "g", "reasons": []}
+    assert doubt == {"verdict": "controversial", "guards": ["g"], "reasons": []}
+    quiet = to_openai_moderation(results, "m")["results"][0]["primeguard"]
+    assert quiet == {"verdict": "unsafe", "guards": ["minilm", "llamaguard"]}
     assert not parsed.results[1].flagged
 
 
