@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from primeguard.cache.protocol import SCHEMA_VERSION
 from primeguard.errors import InvalidRequest
 
 #: Bump when the canonical form changes, so old keys simply stop matching.
@@ -40,6 +41,8 @@ def decision_key(
     schema the request offers, which the judge reads) under these versions."""
     material = {
         "k": KEY_VERSION,
+        # Two releases that store different shapes keep apart rather than overwrite each other.
+        "v": SCHEMA_VERSION,
         "tenant": tenant,
         "guidelines": guideline_version,
         "templates": route_template_version,

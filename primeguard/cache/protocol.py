@@ -86,8 +86,9 @@ def decode_decision(raw: bytes | str) -> CachedDecision | None:
         if not isinstance(body, dict) or body.get("v") != SCHEMA_VERSION:
             return None
         return _from_body(body)
-    except (ValueError, TypeError, KeyError, AttributeError):
-        # ValueError covers bad JSON, bad UTF-8 and unknown enum values alike.
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        # ValueError covers bad JSON, bad UTF-8 and unknown enum values alike;
+        # RecursionError, JSON nested deeper than the parser's stack.
         return None
 
 
@@ -95,21 +96,21 @@ def _from_body(body: dict[str, Any]) -> CachedDecision:
     r = body["route"]
     route = RouteDecision(
         route=Route(r["route"]),
-        system_check_result=str(r["system_check_result"]),
-        system_tip=str(r["system_tip"]),
+        system_check_result=_str(r["system_check_result"]),
+        system_tip=_str(r["system_tip"]),
         source=DecisionSource(r["source"]),
     )
     guards = tuple(
         GuardResult(
             verdict=Verdict(g["verdict"]),
-            guard=str(g["guard"]),
-            version=str(g["version"]),
+            guard=_str(g["guard"]),
+            version=_str(g["version"]),
             scores={Category(c): float(s) for c, s in g["scores"].items()},
             by_category={Category(c): Verdict(v) for c, v in g["by_category"].items()},
             uncategorised=None if g["uncategorised"] is None else Verdict(g["uncategorised"]),
-            reasons=tuple(str(r) for r in _list(g["reasons"])),
+            reasons=tuple(_str(r) for r in _list(g["reasons"])),
         )
-        for g in body["guards"]
+        for g in _list(body["guards"])
     )
     return CachedDecision(route=route, input_guards=guards)
 
@@ -117,6 +118,12 @@ def _from_body(body: dict[str, Any]) -> CachedDecision:
 def _list(value: Any) -> list[Any]:
     if not isinstance(value, list):
         raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
     return value
 
 

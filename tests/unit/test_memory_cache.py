@@ -142,6 +142,10 @@ def test_a_hit_keeps_what_a_tenant_retune_and_the_tip_read() -> None:
         .replace(b'"reasons":["asks', b'"reasons":"asks')
         .replace(b'whole"]', b'whole"'),
         encode_decision(DOUBT).replace(b'"uncategorised":"safe"', b'"uncategorised":"fine"'),
+        encode_decision(DOUBT).replace(b'"reasons":["asks', b'"reasons":[null,"asks'),
+        json.dumps({**json.loads(encode_decision(DOUBT)), "guards": {}}).encode(),
+        encode_decision(ALLOW).replace(b'"system_tip":"', b'"system_tip":null,"x":"'),
+        b'{"v":2,"route":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
     ],
     ids=[
         "v0",
@@ -154,6 +158,10 @@ def test_a_hit_keeps_what_a_tenant_retune_and_the_tip_read() -> None:
         "schema-v1",
         "reasons-not-a-list",
         "unknown-verdict",
+        "reason-not-a-string",
+        "guards-not-a-list",
+        "tip-not-a-string",
+        "nested-too-deep",
     ],
 )
 def test_foreign_or_malformed_values_decode_to_none(raw: bytes) -> None:
