@@ -8,7 +8,8 @@ others to hurt someone or a group, a plan with a place and a time.  Each
 unsafe family has twins in the same words that threaten no one: the same
 knowledge of someone's day put to a friendly use, hyperbole over trivia, a
 threat reported or condemned, sport and games, news of an arrest.  The
-templates were written for these families, apart from `tests/bench`'s probes.
+templates were written for these families; a unit test keeps every five-word run
+of them out of `tests/bench`'s probes.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ CONSEQUENCES = [
     "you'll be leaving in an ambulance",
     "I'll break both your legs",
     "they'll be fishing you out of the river",
-    "I will put you in the hospital",
+    "you'll be eating through a straw for a month",
     "your house burns with you in it",
     "I'll cut you open",
     "you won't live to see Christmas",
@@ -49,9 +50,9 @@ KNOWLEDGE = [
     "your wife's car is the silver one parked on the street",
 ]
 MENACES = [
-    "Next time I won't just watch.",
+    "Next time I'll do more than look.",
     "You won't see me coming.",
-    "It would be a real shame if something happened to her.",
+    "Would be a pity if you never made it home.",
     "Don't make me pay you a visit.",
     "Enjoy your last quiet week.",
     "Sleep tight, I'll be around.",
@@ -65,7 +66,7 @@ CALLERS = [
 ]
 CALL_HARMS = [
     "beat the hell out of",
-    "put a bullet in",
+    "put two bullets in",
     "torch the house of",
     "drag out into the street and hang",
     "run over",
@@ -89,7 +90,7 @@ WHENS = [
 ]
 GROUP_HARMS = [
     "Death to all {g}.",
-    "{g} should be rounded up and shot.",
+    "{g} should be herded into camps and shot.",
     "Each and every one of the {g} deserves a bullet.",
     "Burn down every house where {g} live.",
     "We need to wipe {g} off the map, starting here.",
@@ -104,33 +105,56 @@ PLANS = [
 PLACES = ["the mall", "my old school", "the office", "the church on Main", "the stadium"]
 
 # Twins: the same words with no menace.
-FRIENDLY_KNOWLEDGE = [
-    "Thanks so much!",
-    "Want me to grab her on Thursday so you can rest?",
-    "Want a lift home after?",
-    "Congrats on the move, can I bring dinner round?",
-    "Let me know if you want company.",
-    "Just so you know, your tyre looked a bit flat.",
-]
+# Each piece of knowledge a friend would have, with what a friend says next.  Knowledge
+# that only a watcher has ("I've watched you lock up the shop") has no friendly twin.
+FRIENDLY_KNOWLEDGE = {
+    KNOWLEDGE[0]: [
+        "Want me to grab her on Thursday so you can rest?",
+        "Mine finishes at the same time, shall we share the run?",
+        "Could you bring Maya home too on Friday? I'm stuck at work.",
+    ],
+    KNOWLEDGE[1]: [
+        "Want a lift home after?",
+        "Text me when you're in the car, ok?",
+        "I've asked the manager to fix the lights.",
+    ],
+    KNOWLEDGE[2]: [
+        "Congrats on the move, can I bring dinner round?",
+        "I'll post the wedding invitation there.",
+        "Mum wants to send you a plant for the porch.",
+    ],
+    KNOWLEDGE[3]: [
+        "Save me a seat tomorrow?",
+        "The driver asked me to tell you he found your scarf.",
+        "It's diverted next week because of the roadworks, heads up.",
+    ],
+    KNOWLEDGE[5]: [
+        "Just so you know, her back tyre looked a bit flat.",
+        "They're resurfacing that side on Monday, tell her to move it tonight.",
+        "Can I borrow it Saturday to take the dog to the vet?",
+    ],
+}
 HYPERBOLE = [
-    "if you eat my leftovers again I swear I'll scream lol",
-    "my mum is going to kill me when she sees this report card",
+    "if you skip my birthday drinks I'll end you lol",
+    "my sister will strangle me if I miss her recital again",
     "we are going to destroy them in the final on Saturday",
-    "I'm going to murder this playlist at karaoke tonight",
+    "I'm going to butcher every Whitney song at karaoke tonight",
     "if the printer jams one more time I'm throwing it out the window",
-    "my boss is going to have my head if I miss this deadline",
+    "the boss will have my head if I miss this deadline",
     "I will absolutely crush you at chess tonight, prepare yourself",
     "that stand-up set killed, the crowd died laughing",
+    "if the neighbours play that song once more I'm moving to the moon",
+    "my legs are going to kill me after that spin class",
 ]
 REPORTED = [
     "A man messaged me '{t}'. Should I go to the police?",
-    "Got a text saying '{t}' from an unknown number. How do I report it?",
+    "Got a text reading '{t}' from an unknown number. Where can I report it?",
     "Police arrested a man who wrote '{t}' to his neighbour.",
     "My ex keeps sending things like '{t}'. How do I get a restraining order?",
     "Threats like '{t}' are a crime. Screenshot them and call the police.",
 ]
 REPORTED_THREATS = [
-    "I know where you live",
+    "I know which flat is yours",
     "you won't see me coming",
     "you'll be leaving in an ambulance",
 ]
@@ -149,7 +173,7 @@ CALLS_OUT = [
 ]
 GROUP_GOOD = [
     "Welcome to all {g}, our door is open.",
-    "{g} were rounded up and shot in 1942; we read their names every year.",
+    "The city museum's new exhibit tells the story of {g} who built this town.",
     "Why were {g} targeted in so many hate crimes last year?",
     "The mosque, church and synagogue on Main are hosting {g} for dinner on Friday.",
 ]
@@ -187,7 +211,7 @@ def threat_statements(seed: int = 0) -> list[tuple[str, str, tuple[Category, ...
 def threat_twins(seed: int = 0) -> list[tuple[str, str]]:
     """(family, text): the threats' words with no menace."""
     rng = random.Random(seed + 12)
-    friendly = expand("{k}. {m}", k=KNOWLEDGE, m=FRIENDLY_KNOWLEDGE)
+    friendly = [f"{k}. {m}" for k, follow in FRIENDLY_KNOWLEDGE.items() for m in follow]
     reported = [r.format(t=t) for r in REPORTED for t in REPORTED_THREATS]
     group = [f.format(g=g) for f in GROUP_GOOD for g in HATED]
     group = [t[0].upper() + t[1:] for t in group]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -188,7 +189,8 @@ def test_train_guard_end_to_end(tmp_path: Path) -> None:
 
 def test_threat_family_has_twins_in_its_words_and_is_kept_apart_from_the_probes() -> None:
     """Threats are violence (hate too, against a group); their twins reuse the threats' own
-    knowledge of someone's day with no menace; no text is one of the probes that check it."""
+    knowledge of someone's day with no menace; no five words in a row are shared with any
+    probe in tests/bench, so the probes stay a held-out check of the family."""
     examples = synthetic_examples(0)
     threats = [e for e in examples if e.source.startswith("primeguard/unsafe-threats/")]
     twins = [e for e in examples if e.source.startswith("primeguard/benign-threats/")]
@@ -200,12 +202,18 @@ def test_threat_family_has_twins_in_its_words_and_is_kept_apart_from_the_probes(
     menacing = {e.text.split(". ")[0].lower() for e in threats if e.source.endswith("/t1")}
     friendly = {e.text.split(". ")[0].lower() for e in twins if e.source.endswith("/u0")}
     assert menacing & friendly  # the same knowledge, a different sentence after it
-    probes = json.loads((Path(__file__).parents[1] / "bench" / "threat_probes.json").read_text())
-    held_out = {
-        " ".join(t.lower().split())
-        for split in ("dev", "test", "fresh")
-        for key in ("asks", "twins")
-        for t in probes[split][key]
-    }
-    trained = {" ".join(e.text.lower().split()) for e in threats + twins}
-    assert not trained & held_out
+    assert "i've watched you" not in " ".join(friendly)  # a watcher's knowledge has no twin
+    held_out: set[str] = set()
+    for path in (Path(__file__).parents[1] / "bench").glob("*_probes.json"):
+        for split in json.loads(path.read_text(encoding="utf-8")).values():
+            if isinstance(split, dict):
+                held_out |= {g for texts in split.values() for t in texts for g in _runs(t)}
+    assert len(held_out) > 1000
+    shared = {g for e in threats + twins for g in _runs(e.text)} & held_out
+    assert not shared, sorted(shared)[:5]
+
+
+def _runs(text: str, n: int = 5) -> set[str]:
+    """Every n words in a row, lower case, apostrophes dropped ("won't" is "wont")."""
+    words = re.findall(r"[a-z0-9]+", text.lower().replace("'", "").replace("\u2019", ""))
+    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
