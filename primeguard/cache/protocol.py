@@ -1,8 +1,10 @@
 """What the decision cache stores, how it is encoded, and the store Protocol.
 
 A cached value is the input-side decision only: the route and the input
-guards' results, whole (scores, each category's verdict, the verdict apart from
-any category and a rule's reasons), so a hit reads as the miss that stored it.
+guards' results (scores, each category's verdict, the verdict apart from any
+category and a rule's reasons), so a hit decides as the miss that stored it.  A
+generative guard's raw labels and refusal flag (`ChatGuardResult`) are not kept:
+a hit carries the plain `GuardResult` they were mapped to.
 It is stored as JSON carrying a schema version `v`; a reader
 treats an unknown version or a malformed value as a miss, so replicas running
 two releases side by side never fail on each other's entries.
