@@ -29,6 +29,8 @@ from primeguard.guards.synthetic import (
     howto_harmful,
     howto_twins,
     injected_documents,
+    self_harm_posts,
+    self_harm_twins,
     sexual_requests,
     threat_statements,
     threat_twins,
@@ -243,6 +245,7 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "benign-writing": writing_twins,
         "benign-discourse": benign_discourse,
         "benign-threats": threat_twins,
+        "benign-selfharm": self_harm_twins,
     }
     unsafe = {
         "unsafe-synthetic": unsafe_requests,
@@ -253,6 +256,7 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "unsafe-writing": writing_harmful,
         "unsafe-sexual": sexual_requests,
         "unsafe-threats": threat_statements,
+        "unsafe-selfharm": self_harm_posts,
     }
     out = [
         Example(t, False, safe, f"primeguard/{name}/{f}", SYNTHETIC_LICENCE)

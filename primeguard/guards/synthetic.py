@@ -33,6 +33,9 @@ rows look nothing like real traffic.  These generators fill the gap:
 * `threat_statements` / `threat_twins`: threats as people post them (a condition
   and a consequence, knowledge of the reader's day and a menace, calls to hurt
   someone or a group, plans with a place) and the same words with no menace;
+* `self_harm_posts` / `self_harm_twins`: self-harm as people post it (a plan, a
+  goodbye, a method asked for, hiding it, coaching an eating disorder) and the
+  same words in recovery, support, grief, prevention and hyperbole;
 * `unsafe_requests`: category positives where the public sets are thin
   (self-harm, sexual content involving minors, CBRN and explosives, privacy,
   threats and hate statements), phrased like the benign sets.
@@ -46,6 +49,7 @@ from primeguard.guards.synthetic_chat import benign_chat
 from primeguard.guards.synthetic_discourse import benign_discourse, sexual_requests
 from primeguard.guards.synthetic_howto import howto_harmful, howto_twins
 from primeguard.guards.synthetic_injection import clean_documents, injected_documents
+from primeguard.guards.synthetic_selfharm import self_harm_posts, self_harm_twins
 from primeguard.guards.synthetic_sensitive import benign_sensitive
 from primeguard.guards.synthetic_slots import expand, sample
 from primeguard.guards.synthetic_statements import abusive_statements, benign_statements
@@ -73,6 +77,8 @@ __all__ = [
     "howto_twins",
     "injected_documents",
     "sample",
+    "self_harm_posts",
+    "self_harm_twins",
     "sexual_requests",
     "threat_statements",
     "threat_twins",

@@ -150,7 +150,7 @@ REPORTED = [
     "A man messaged me '{t}'. Should I go to the police?",
     "Got a text reading '{t}' from an unknown number. Where can I report it?",
     "Police arrested a man who wrote '{t}' to his neighbour.",
-    "My ex keeps sending things like '{t}'. How do I get a restraining order?",
+    "My ex keeps sending things like '{t}'. What does a court need for a protective order?",
     "Threats like '{t}' are a crime. Screenshot them and call the police.",
 ]
 REPORTED_THREATS = [

@@ -203,14 +203,34 @@ def test_threat_family_has_twins_in_its_words_and_is_kept_apart_from_the_probes(
     friendly = {e.text.split(". ")[0].lower() for e in twins if e.source.endswith("/u0")}
     assert menacing & friendly  # the same knowledge, a different sentence after it
     assert "i've watched you" not in " ".join(friendly)  # a watcher's knowledge has no twin
-    held_out: set[str] = set()
-    for path in (Path(__file__).parents[1] / "bench").glob("*_probes.json"):
-        for split in json.loads(path.read_text(encoding="utf-8")).values():
-            if isinstance(split, dict):
-                held_out |= {g for texts in split.values() for t in texts for g in _runs(t)}
-    assert len(held_out) > 1000
-    shared = {g for e in threats + twins for g in _runs(e.text)} & held_out
+    shared = {g for e in threats + twins for g in _runs(e.text)} & _probe_runs()
     assert not shared, sorted(shared)[:5]
+
+
+def test_self_harm_family_is_labelled_has_twins_and_is_kept_apart_from_the_probes() -> None:
+    """Self-harm posts are self-harm and nothing else; their twins use the same words
+    (suicide, cutting, relapse) and are safe; nothing shares five words with a probe."""
+    examples = synthetic_examples(0)
+    posts = [e for e in examples if e.source.startswith("primeguard/unsafe-selfharm/")]
+    twins = [e for e in examples if e.source.startswith("primeguard/benign-selfharm/")]
+    assert len(posts) >= 100 and len(twins) >= 100
+    self_harm = CATEGORIES.index(Category.SELF_HARM)
+    assert all(e.unsafe and e.targets[self_harm] == 1 for e in posts)
+    assert all(list(e.targets).count(1) == 1 for e in posts)
+    assert not any(e.unsafe for e in twins)
+    words = " ".join(e.text.lower() for e in twins)
+    assert all(w in words for w in ("suicide", "self-harm", "relapse", "cutting"))
+    shared = {g for e in posts + twins for g in _runs(e.text)} & _probe_runs()
+    assert not shared, sorted(shared)[:5]
+
+
+def _probe_runs() -> set[str]:
+    """Every five-word run of every probe set in tests/bench (`guard_probes.SETS`)."""
+    from tests.bench.guard_probes import SETS
+
+    runs = {g for texts in SETS.values() for t in texts for g in _runs(t)}
+    assert len(runs) > 10_000
+    return runs
 
 
 def _runs(text: str, n: int = 5) -> set[str]:
