@@ -26,6 +26,8 @@ from primeguard.guards.synthetic import (
     benign_tasks,
     benign_traffic,
     clean_documents,
+    hate_posts,
+    hate_twins,
     howto_harmful,
     howto_twins,
     injected_documents,
@@ -36,6 +38,8 @@ from primeguard.guards.synthetic import (
     threat_twins,
     toxic_content,
     unsafe_requests,
+    violence_posts,
+    violence_twins,
     writing_harmful,
     writing_twins,
 )
@@ -246,6 +250,8 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "benign-discourse": benign_discourse,
         "benign-threats": threat_twins,
         "benign-selfharm": self_harm_twins,
+        "benign-hate": hate_twins,
+        "benign-violence": violence_twins,
     }
     unsafe = {
         "unsafe-synthetic": unsafe_requests,
@@ -257,6 +263,8 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "unsafe-sexual": sexual_requests,
         "unsafe-threats": threat_statements,
         "unsafe-selfharm": self_harm_posts,
+        "unsafe-hate": hate_posts,
+        "unsafe-violence": violence_posts,
     }
     out = [
         Example(t, False, safe, f"primeguard/{name}/{f}", SYNTHETIC_LICENCE)

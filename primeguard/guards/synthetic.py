@@ -33,9 +33,10 @@ rows look nothing like real traffic.  These generators fill the gap:
 * `threat_statements` / `threat_twins`: threats as people post them (a condition
   and a consequence, knowledge of the reader's day and a menace, calls to hurt
   someone or a group, plans with a place) and the same words with no menace;
-* `self_harm_posts` / `self_harm_twins`: self-harm as people post it (a plan, a
-  goodbye, a method asked for, hiding it, coaching an eating disorder) and the
-  same words in recovery, support, grief, prevention and hyperbole;
+* `self_harm_posts`, `hate_posts`, `violence_posts` and their `_twins`
+  (`synthetic_posts.py`): helper-written posts of one category as people write
+  them (a plan, a goodbye; contempt for a group in plain words; violence relished
+  or planned) and the same words in recovery, debunking, news, sport, hyperbole;
 * `unsafe_requests`: category positives where the public sets are thin
   (self-harm, sexual content involving minors, CBRN and explosives, privacy,
   threats and hate statements), phrased like the benign sets.
@@ -49,7 +50,14 @@ from primeguard.guards.synthetic_chat import benign_chat
 from primeguard.guards.synthetic_discourse import benign_discourse, sexual_requests
 from primeguard.guards.synthetic_howto import howto_harmful, howto_twins
 from primeguard.guards.synthetic_injection import clean_documents, injected_documents
-from primeguard.guards.synthetic_selfharm import self_harm_posts, self_harm_twins
+from primeguard.guards.synthetic_posts import (
+    hate_posts,
+    hate_twins,
+    self_harm_posts,
+    self_harm_twins,
+    violence_posts,
+    violence_twins,
+)
 from primeguard.guards.synthetic_sensitive import benign_sensitive
 from primeguard.guards.synthetic_slots import expand, sample
 from primeguard.guards.synthetic_statements import abusive_statements, benign_statements
@@ -73,6 +81,8 @@ __all__ = [
     "benign_traffic",
     "clean_documents",
     "expand",
+    "hate_posts",
+    "hate_twins",
     "howto_harmful",
     "howto_twins",
     "injected_documents",
@@ -84,6 +94,8 @@ __all__ = [
     "threat_twins",
     "toxic_content",
     "unsafe_requests",
+    "violence_posts",
+    "violence_twins",
     "writing_harmful",
     "writing_twins",
 ]

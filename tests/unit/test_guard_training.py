@@ -207,19 +207,29 @@ def test_threat_family_has_twins_in_its_words_and_is_kept_apart_from_the_probes(
     assert not shared, sorted(shared)[:5]
 
 
-def test_self_harm_family_is_labelled_has_twins_and_is_kept_apart_from_the_probes() -> None:
-    """Self-harm posts are self-harm and nothing else; their twins use the same words
-    (suicide, cutting, relapse) and are safe; nothing shares five words with a probe."""
+@pytest.mark.parametrize(
+    ("family", "category", "words"),
+    [
+        ("selfharm", Category.SELF_HARM, ("suicide", "self-harm", "relapse", "cutting")),
+        ("hate", Category.HATE, ("immigrants", "muslims", "women", "disabled")),
+        ("violence", Category.VIOLENCE, ("stab", "beat", "blood", "knife")),
+    ],
+)
+def test_helper_written_posts_are_one_category_with_twins_and_kept_apart_from_the_probes(
+    family: str, category: Category, words: tuple[str, ...]
+) -> None:
+    """Each set's posts are its category and no other; its twins use the same words and are
+    safe; nothing shares five words in a row with a probe."""
     examples = synthetic_examples(0)
-    posts = [e for e in examples if e.source.startswith("primeguard/unsafe-selfharm/")]
-    twins = [e for e in examples if e.source.startswith("primeguard/benign-selfharm/")]
-    assert len(posts) >= 100 and len(twins) >= 100
-    self_harm = CATEGORIES.index(Category.SELF_HARM)
-    assert all(e.unsafe and e.targets[self_harm] == 1 for e in posts)
+    posts = [e for e in examples if e.source.startswith(f"primeguard/unsafe-{family}/")]
+    twins = [e for e in examples if e.source.startswith(f"primeguard/benign-{family}/")]
+    assert len(posts) >= 80 and len(twins) >= 80
+    index = CATEGORIES.index(category)
+    assert all(e.unsafe and e.targets[index] == 1 for e in posts)
     assert all(list(e.targets).count(1) == 1 for e in posts)
     assert not any(e.unsafe for e in twins)
-    words = " ".join(e.text.lower() for e in twins)
-    assert all(w in words for w in ("suicide", "self-harm", "relapse", "cutting"))
+    said = " ".join(e.text.lower() for e in twins)
+    assert all(w in said for w in words)
     shared = {g for e in posts + twins for g in _runs(e.text)} & _probe_runs()
     assert not shared, sorted(shared)[:5]
 
