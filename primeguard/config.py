@@ -99,7 +99,8 @@ class TenantSettings(_Frozen):
     api_keys: tuple[str, ...] = Field(default=(), description="os.environ/NAME, sha256:<hex> or a literal key")
     guidelines: str = Field(default="default", description="a guideline set in guidelines/")
     refusal: str | None = Field(default=None, description="refusal text; default: routes/refusal.txt")
-    explain: bool = Field(default=False, description="expose the judge's check and tip in responses")
+    explain: bool = Field(
+        default=False, description="expose the judge's check and tip, and guard rules' reasons in moderations")
     shadow: bool = Field(default=False, description="compute decisions but never enforce them")
     tolerance: Literal["strict", "default", "loose"] | None = Field(
         default=None, description="guard tolerance: strict treats controversial as unsafe, loose as safe")

@@ -13,6 +13,7 @@ two releases side by side never fail on each other's entries.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -88,9 +89,10 @@ def decode_decision(raw: bytes | str) -> CachedDecision | None:
         if not isinstance(body, dict) or body.get("v") != SCHEMA_VERSION:
             return None
         return _from_body(body)
-    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError):
         # ValueError covers bad JSON, bad UTF-8 and unknown enum values alike;
-        # RecursionError, JSON nested deeper than the parser's stack.
+        # RecursionError, JSON nested deeper than the parser's stack; OverflowError, an
+        # integer too large for a float.
         return None
 
 
@@ -107,7 +109,7 @@ def _from_body(body: dict[str, Any]) -> CachedDecision:
             verdict=Verdict(g["verdict"]),
             guard=_str(g["guard"]),
             version=_str(g["version"]),
-            scores={Category(c): float(s) for c, s in g["scores"].items()},
+            scores={Category(c): _score(s) for c, s in g["scores"].items()},
             by_category={Category(c): Verdict(v) for c, v in g["by_category"].items()},
             uncategorised=None if g["uncategorised"] is None else Verdict(g["uncategorised"]),
             reasons=tuple(_str(r) for r in _list(g["reasons"])),
@@ -121,6 +123,16 @@ def _list(value: Any) -> list[Any]:
     if not isinstance(value, list):
         raise TypeError(f"expected a list, got {type(value).__name__}")
     return value
+
+
+def _score(value: Any) -> float:
+    """A finite number (not a bool, a string or NaN, which would fail every comparison)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    score = float(value)
+    if not math.isfinite(score):
+        raise ValueError("expected a finite number")
+    return score
 
 
 def _str(value: Any) -> str:

@@ -142,3 +142,12 @@ def test_custom_tool_calls_key_on_their_input() -> None:
     assert key(messages=custom("shell", "ls")) != key(messages=custom("shell", "rm -rf /"))
     assert key(messages=custom("shell", "ls")) != key(messages=custom("sql", "ls"))
     assert key(messages=custom("f", "{}")) != key(messages=tool_turn("f", "{}"))
+
+
+def test_the_stored_shape_s_version_is_part_of_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two releases that store different shapes keep apart rather than overwrite each other."""
+    from primeguard.cache import keys
+
+    before = key()
+    monkeypatch.setattr(keys, "SCHEMA_VERSION", keys.SCHEMA_VERSION + 1)
+    assert key() != before

@@ -146,6 +146,10 @@ def test_a_hit_keeps_what_a_tenant_retune_and_the_tip_read() -> None:
         json.dumps({**json.loads(encode_decision(DOUBT)), "guards": {}}).encode(),
         encode_decision(ALLOW).replace(b'"system_tip":"', b'"system_tip":null,"x":"'),
         b'{"v":2,"route":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        encode_decision(DOUBT).replace(b'"scores":{"', b'"scores":{"self_harm":1' + b"0" * 400 + b',"'),
+        encode_decision(DOUBT).replace(b'"scores":{"', b'"scores":{"self_harm":"nan","'),
+        encode_decision(DOUBT).replace(b'"scores":{"', b'"scores":{"self_harm":true,"'),
+        encode_decision(DOUBT).replace(b'"scores":{"', b'"scores":{"self_harm":NaN,"'),
     ],
     ids=[
         "v0",
@@ -162,6 +166,10 @@ def test_a_hit_keeps_what_a_tenant_retune_and_the_tip_read() -> None:
         "guards-not-a-list",
         "tip-not-a-string",
         "nested-too-deep",
+        "score-overflows",
+        "score-a-string",
+        "score-a-bool",
+        "score-nan",
     ],
 )
 def test_foreign_or_malformed_values_decode_to_none(raw: bytes) -> None:
