@@ -25,6 +25,7 @@ import json
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from primeguard.verdicts import Category
 
@@ -33,10 +34,17 @@ Safe = Callable[[int], list[tuple[str, str]]]
 
 
 @cache
-def _texts(name: str) -> dict[str, dict[str, list[str]]]:
+def _body(name: str) -> dict[str, Any]:
     raw = resources.files("primeguard").joinpath(f"assets/synthetic/{name}.json")
-    body = json.loads(raw.read_text(encoding="utf-8"))
-    return {side: body[side] for side in ("unsafe", "safe")}
+    body: dict[str, Any] = json.loads(raw.read_text(encoding="utf-8"))
+    return body
+
+
+def _categories(name: str, shape: str, default: Category) -> tuple[Category, ...]:
+    """A shape's categories: the set's own, or the file's `categories` for that shape (urging
+    someone to kill themselves is harassment too; violence against a group is hate too)."""
+    named = _body(name).get("categories", {}).get(shape)
+    return tuple(Category(c) for c in named) if named else (default,)
 
 
 def _family(name: str, category: Category) -> tuple[Unsafe, Safe]:
@@ -47,12 +55,14 @@ def _family(name: str, category: Category) -> tuple[Unsafe, Safe]:
     def posts(seed: int = 0) -> list[tuple[str, str, tuple[Category, ...]]]:
         del seed  # every text is used, in file order
         return [
-            ("helper", t, (category,)) for texts in _texts(name)["unsafe"].values() for t in texts
+            ("helper", t, _categories(name, shape, category))
+            for shape, texts in _body(name)["unsafe"].items()
+            for t in texts
         ]
 
     def twins(seed: int = 0) -> list[tuple[str, str]]:
         del seed
-        return [("helper", t) for texts in _texts(name)["safe"].values() for t in texts]
+        return [("helper", t) for texts in _body(name)["safe"].values() for t in texts]
 
     posts.__name__, twins.__name__ = f"{name}_posts", f"{name}_twins"
     return posts, twins

@@ -212,26 +212,39 @@ def test_threat_family_has_twins_in_its_words_and_is_kept_apart_from_the_probes(
     [
         ("selfharm", Category.SELF_HARM, ("suicide", "self-harm", "relapse", "cutting")),
         ("hate", Category.HATE, ("immigrants", "muslims", "women", "disabled")),
-        ("violence", Category.VIOLENCE, ("stab", "beat", "blood", "knife")),
+        ("violence", Category.VIOLENCE, ("stabbing", "blood", "knife", "knockout")),
     ],
 )
-def test_helper_written_posts_are_one_category_with_twins_and_kept_apart_from_the_probes(
+def test_helper_written_posts_are_their_category_with_twins_and_kept_apart_from_the_probes(
     family: str, category: Category, words: tuple[str, ...]
 ) -> None:
-    """Each set's posts are its category and no other; its twins use the same words and are
-    safe; nothing shares five words in a row with a probe."""
+    """Each set's posts are its category (and hate where the file says so: urging someone to
+    kill themselves, violence against a group); its twins use the same words and are safe;
+    no text is on both sides or shares five words in a row with a probe."""
     examples = synthetic_examples(0)
     posts = [e for e in examples if e.source.startswith(f"primeguard/unsafe-{family}/")]
     twins = [e for e in examples if e.source.startswith(f"primeguard/benign-{family}/")]
     assert len(posts) >= 80 and len(twins) >= 80
-    index = CATEGORIES.index(category)
+    index, hate = CATEGORIES.index(category), CATEGORIES.index(Category.HATE)
     assert all(e.unsafe and e.targets[index] == 1 for e in posts)
-    assert all(list(e.targets).count(1) == 1 for e in posts)
+    extra = [e for e in posts if list(e.targets).count(1) > 1]
+    assert all(e.targets[hate] == 1 for e in extra)
+    assert len(extra) < len(posts) // 4 if category is not Category.HATE else not extra
     assert not any(e.unsafe for e in twins)
+    assert not {e.text for e in posts} & {e.text for e in twins}
     said = " ".join(e.text.lower() for e in twins)
-    assert all(w in said for w in words)
+    assert all(re.search(rf"\b{re.escape(w)}\b", said) for w in words)
     shared = {g for e in posts + twins for g in _runs(e.text)} & _probe_runs()
     assert not shared, sorted(shared)[:5]
+
+
+def test_urging_self_harm_is_taught_as_harassment_too() -> None:
+    posts = [e for e in synthetic_examples(0) if e.source.startswith("primeguard/unsafe-selfharm/")]
+    hate = CATEGORIES.index(Category.HATE)
+    urging = [e for e in posts if "nobody would miss you" in e.text.lower()]
+    assert urging and all(e.targets[hate] == 1 for e in urging)
+    plans = [e for e in posts if e.text.lower().startswith("ok i've decided")]
+    assert plans and all(e.targets[hate] != 1 for e in plans)
 
 
 def _probe_runs() -> set[str]:
