@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -247,11 +248,13 @@ def test_urging_self_harm_is_taught_as_harassment_too() -> None:
     assert plans and all(e.targets[hate] != 1 for e in plans)
 
 
-def _probe_runs() -> set[str]:
-    """Every five-word run of every probe set in tests/bench (`guard_probes.SETS`)."""
+@cache
+def _probe_runs() -> frozenset[str]:
+    """Every five-word run of every probe set in tests/bench (`guard_probes.SETS`), built once
+    for the four tests that check a family against them."""
     from tests.bench.guard_probes import SETS
 
-    runs = {g for texts in SETS.values() for t in texts for g in _runs(t)}
+    runs = frozenset(g for texts in SETS.values() for t in texts for g in _runs(t))
     assert len(runs) > 10_000
     return runs
 
