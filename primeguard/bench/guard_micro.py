@@ -17,8 +17,8 @@ from typing import Any
 def guard_throughput(batch_sizes: tuple[int, ...] = (1, 16, 64), seconds: float = 1.0) -> dict[str, Any]:
     """Texts/s of the shipped guard per batch size, short (~30 token) and long (256 token) texts."""
     try:
+        from primeguard.guards.backends import resolve_backend
         from primeguard.guards.benchmark import benchmark_guard
-        from primeguard.guards.inprocess import resolve_backend
     except ImportError as exc:
         return {"skipped": f"in-process guard not importable: {exc}"}
     backend = resolve_backend("auto")

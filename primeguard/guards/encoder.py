@@ -1,8 +1,9 @@
 """The MiniLM sentence encoder: tokenise, truncate, bucket by length, mean-pool.
 
-Two backends share the tokeniser and the batching: ``"torch"`` (fp32, the
-reference) and ``"onnx"`` (ONNX Runtime, int8 dynamic quantisation; see
-`fastpath`).  Both return, per text, one L2-normalised 384-d mean-pooled vector
+Three backends share the tokeniser and the batching: ``"torch"`` (fp32, the
+reference), ``"bf16"`` (torch with bf16 weights and activations, for CPUs with
+bf16 matrix units and for GPUs) and ``"onnx"`` (ONNX Runtime, int8 dynamic
+quantisation; see `fastpath`).  All return, per text, one L2-normalised 384-d mean-pooled vector
 per layer in ``layers``.  The first is the last layer's, the sentence
 embedding of sentence-transformers' all-MiniLM-L6-v2 pipeline (mean pool,
 normalise); precedents and reviewed cases use it alone.  A lower layer adds
@@ -31,7 +32,7 @@ import numpy as np
 if TYPE_CHECKING:
     from primeguard.guards.adapter import Adapter
 
-Backend = Literal["torch", "onnx"]
+Backend = Literal["torch", "onnx", "bf16"]
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_TOKENS = 256
 TAIL_TOKENS = 64
@@ -166,17 +167,17 @@ class MiniLMEncoder:
             else hashlib.sha256(f"{self.weights_digest} {adapter.digest}".encode()).hexdigest()
         )
         self.threads = num_threads or min(usable_cpus(), 8)
-        if device not in (None, "cpu") and backend != "torch":
+        if device not in (None, "cpu") and backend == "onnx":
             raise ValueError(
-                f"device {device!r} needs the torch backend (the ONNX path is CPU only)"
+                f"device {device!r} needs a torch backend (the ONNX path is CPU only)"
             )
         self.device = device or "cpu"
         # The cap is about CPU caches; a GPU wants the biggest passes.
         self.batch_tokens = (
             None if self.device != "cpu" and batch_tokens == BATCH_TOKENS else batch_tokens
         )
-        if backend == "torch":
-            self._run = self._torch_runner()
+        if backend in ("torch", "bf16"):
+            self._run = self._torch_runner(bf16=backend == "bf16")
         else:
             from primeguard.guards.fastpath import onnx_runner
 
@@ -221,7 +222,10 @@ class MiniLMEncoder:
             out[chunk] = (pooled / np.maximum(norms, 1e-12)).reshape(len(chunk), -1)
         return out
 
-    def _torch_runner(self) -> RunBatch:
+    def _torch_runner(self, bf16: bool = False) -> RunBatch:
+        """fp32, or bf16 weights and activations (the adapter merged in fp32 first): on 2
+        AMX cores 2.3-2.5x fp32's texts/s, and 10 of ToxicChat's 2,801 train verdicts moved
+        against fp32 (int8 ONNX: 128)."""
         import torch
         from transformers import AutoModel
 
@@ -230,7 +234,7 @@ class MiniLMEncoder:
         model = AutoModel.from_pretrained(str(self.path))
         if self.adapter is not None:
             self.adapter.merge_into(model)
-        model = model.to(device).eval()
+        model = model.to(device, torch.bfloat16 if bf16 else torch.float32).eval()
         layers = self.layers
 
         def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:

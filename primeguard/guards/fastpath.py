@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from primeguard.guards.backends import CPUINFO, INT8_DOT_PRODUCTS, read_features
 from primeguard.guards.encoder import LAYERS, RunBatch, pool_layers
 
 if TYPE_CHECKING:
@@ -45,8 +46,6 @@ EXPORT_REVISION = "4"
 # The feed-forward down-projections (1536 -> 384) of the first layers stay fp32; see `_quantise`.
 _FP32_DOWN_PROJECTIONS = 3
 FP32_ENV = "PRIMEGUARD_ONNX_FP32_LAYERS"
-# CPU features whose int8 products outrun fp32 several times (x86 VNNI/AMX, Arm SDOT/I8MM).
-INT8_DOT_PRODUCTS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8", "asimddp", "i8mm"})
 # onnxruntime graph fusions that make this model slower on CPU (see the module doc).
 SLOW_FUSIONS = ["SkipLayerNormFusion", "BiasGeluFusion", "BiasSkipLayerNormFusion"]
 
@@ -213,23 +212,10 @@ def fp32_down_projections() -> int:
     return 0 if _int8_dot_products() else _FP32_DOWN_PROJECTIONS
 
 
-def _int8_dot_products(cpuinfo: str = "/proc/cpuinfo") -> bool:
+def _int8_dot_products(cpuinfo: str = CPUINFO) -> bool:
     """Whether the CPU has int8 dot-product instructions, from Linux's cpuinfo: VNNI or AMX
     (x86 ``flags``), SDOT or I8MM (Arm ``Features``).  Elsewhere (no cpuinfo): False."""
-    try:
-        with open(cpuinfo, encoding="ascii", errors="replace") as info:
-            return has_int8_dot_products(info.read())
-    except OSError:
-        return False
-
-
-def has_int8_dot_products(cpuinfo: str) -> bool:
-    """The first processor's feature line (``flags`` or ``Features``) names an int8 dot product."""
-    for line in cpuinfo.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in ("flags", "Features"):
-            return bool(INT8_DOT_PRODUCTS & set(value.split()))
-    return False
+    return bool(INT8_DOT_PRODUCTS & read_features(cpuinfo))
 
 
 def _quantise(fp32: Path, int8: Path, fp32_layers: int = _FP32_DOWN_PROJECTIONS) -> None:

@@ -18,6 +18,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from primeguard.guards.adapter import ADAPTER
+from primeguard.guards.backends import BackendChoice, resolve_backend
 from primeguard.guards.batcher import DynamicBatcher
 from primeguard.guards.encoder import EMBED_DIM
 from primeguard.guards.heads import HEAD_NAMES, OVERALL, GuardHeads, one_blas_thread
@@ -46,7 +47,6 @@ from primeguard.verdicts import (
 )
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "guard"
-BackendChoice = Literal["auto", "torch", "onnx"]
 
 
 class Embedder(Protocol):
@@ -56,16 +56,6 @@ class Embedder(Protocol):
     def encoder_id(self) -> str: ...
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
-
-
-def resolve_backend(backend: BackendChoice) -> Literal["torch", "onnx"]:
-    if backend != "auto":
-        return backend
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return "torch"
-    return "onnx"
 
 
 class InProcessGuard:
@@ -120,9 +110,10 @@ class InProcessGuard:
         self.gated = frozenset(Category(c).value for c in gated_categories)
         # A GPU runs the torch encoder (the ONNX fast path is for CPUs).
         self.device = device or "cpu"
-        self.backend = resolve_backend(backend) if self.device == "cpu" else "torch"
+        gpu: Literal["torch", "bf16"] = "bf16" if backend == "bf16" else "torch"
+        self.backend = resolve_backend(backend) if self.device == "cpu" else gpu
         if self.device != "cpu" and backend == "onnx":
-            raise ValueError(f"device {device!r} needs backend torch or auto, not onnx")
+            raise ValueError(f"device {device!r} needs backend torch, bf16 or auto, not onnx")
         self.trained_encoder: str = meta["encoder"]
         # A tuned encoder's adapter ships beside the heads (`train-guard --tune`).
         self._adapter_file = assets / ADAPTER if (assets / ADAPTER).exists() else None

@@ -96,7 +96,8 @@ def test_the_count_is_an_operator_setting(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_the_cpu_features_decide_auto(tmp_path: Path) -> None:
-    from primeguard.guards.fastpath import _int8_dot_products, has_int8_dot_products
+    from primeguard.guards.backends import has_int8_dot_products
+    from primeguard.guards.fastpath import _int8_dot_products
 
     def cpu(*flags: str, key: str = "flags") -> str:
         return "".join(

@@ -1,0 +1,61 @@
+"""The encoder backends: bf16 stays at the fp32 reference's verdicts; a bad choice is an error."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from primeguard.guards.backends import features, resolve_backend
+from primeguard.guards.inprocess import InProcessGuard
+from primeguard.guards.precedents import full_scores
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+def test_an_unknown_backend_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="bf16"):
+        resolve_backend("bf32")
+    with pytest.raises(ValueError, match="backend must be one of"):
+        InProcessGuard(backend="int4")  # type: ignore[arg-type]
+    assert resolve_backend("torch") == "torch"
+
+
+def test_features_are_the_first_processors_own() -> None:
+    info = "processor\t: 0\nvmx flags\t: amx_bf16\nflags\t\t: fpu avx2 amx_bf16\n\n"
+    assert features(info) == {"fpu", "avx2", "amx_bf16"}
+    assert features("vmx flags\t: amx_bf16\n") == frozenset()
+
+
+def _sample(n: int) -> list[str]:
+    rows: list[str] = []
+    for path in sorted(DATA.glob("*.jsonl")):
+        lines = [ln for ln in path.read_text(encoding="utf-8").split("\n") if ln.strip()]
+        rows += [json.loads(ln)["text"] for ln in lines[:: max(1, len(lines) // 5)][:5]]
+    return rows[:n]
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="needs shared/data")
+def test_bf16_keeps_the_reference_verdicts() -> None:
+    sample = _sample(60)
+    assert len(sample) >= 50
+    ref = InProcessGuard(backend="torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # emulated (and slow) on a CPU without bf16 units
+        half = InProcessGuard(backend="bf16")
+    assert half.backend == "bf16" and half.version != ref.version
+    a, b = ref.encoder.embed(sample), half.encoder.embed(sample)
+    blocks = (len(sample), len(ref.heads.layers), -1)
+    cosine = (a.reshape(blocks) * b.reshape(blocks)).sum(2)
+    # bf16 is far nearer fp32 than the int8 build (whose floor is 0.98)
+    assert float(cosine.min()) > 0.998
+    assert float(np.abs(a - b).max()) > 1e-4  # and it did run in bf16
+    verdicts = [
+        [g._result(r, None).verdict for r in full_scores(g.heads, g.precedents, e)]
+        for g, e in ((ref, a), (half, b))
+    ]
+    same = np.mean([x == y for x, y in zip(*verdicts)])
+    assert same >= 0.97
