@@ -20,6 +20,7 @@ problem into a `ConfigError` naming the key path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -94,6 +95,9 @@ def _default_definitions() -> dict[str, GuardDefinition]:
     return {"minilm": InProcessDefinition()}
 
 
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+
+
 class GuardSettings(FrozenModel):
     """The whole `guards:` section."""
 
@@ -114,6 +118,9 @@ class GuardSettings(FrozenModel):
 
     @model_validator(mode="after")
     def _names_defined(self) -> GuardSettings:
+        for name in self.definitions:  # names are joined with "+" in merged results
+            if not _NAME.fullmatch(name):
+                raise ValueError(f"definitions: guard name {name!r} must match {_NAME.pattern}")
         for side in ("input", "output"):
             for name in getattr(self, side):
                 if name not in self.definitions:

@@ -110,6 +110,8 @@ def test_version_defaults_to_a_hash_of_the_definition() -> None:
         ({"thresholds": {"gore": {}}}, "guards.thresholds.gore"),
         ({"tolerance": "lenient"}, "guards.tolerance"),
         ({"surprise": 1}, "guards.surprise"),
+        ({"definitions": {"a+b": {"kind": "inprocess"}}}, "guard name 'a+b' must match"),
+        ({"definitions": {"": {"kind": "inprocess"}}}, "guard name '' must match"),
     ],
 )
 def test_problems_are_config_errors_with_a_path(raw: dict[str, Any], where: str) -> None:
