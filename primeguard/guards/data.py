@@ -26,10 +26,14 @@ from primeguard.guards.synthetic import (
     benign_tasks,
     benign_traffic,
     clean_documents,
+    harassment_posts,
+    harassment_twins,
     hate_posts,
     hate_twins,
     howto_harmful,
     howto_twins,
+    illicit_posts,
+    illicit_twins,
     injected_documents,
     self_harm_posts,
     self_harm_twins,
@@ -252,6 +256,8 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "benign-selfharm": self_harm_twins,
         "benign-hate": hate_twins,
         "benign-violence": violence_twins,
+        "benign-harassment": harassment_twins,
+        "benign-illicit": illicit_twins,
     }
     unsafe = {
         "unsafe-synthetic": unsafe_requests,
@@ -265,6 +271,8 @@ def synthetic_examples(seed: int = 0) -> list[Example]:
         "unsafe-selfharm": self_harm_posts,
         "unsafe-hate": hate_posts,
         "unsafe-violence": violence_posts,
+        "unsafe-harassment": harassment_posts,
+        "unsafe-illicit": illicit_posts,
     }
     out = [
         Example(t, False, safe, f"primeguard/{name}/{f}", SYNTHETIC_LICENCE)

@@ -33,10 +33,11 @@ rows look nothing like real traffic.  These generators fill the gap:
 * `threat_statements` / `threat_twins`: threats as people post them (a condition
   and a consequence, knowledge of the reader's day and a menace, calls to hurt
   someone or a group, plans with a place) and the same words with no menace;
-* `self_harm_posts`, `hate_posts`, `violence_posts` and their `_twins`
-  (`synthetic_posts.py`): helper-written posts of one category as people write
-  them (a plan, a goodbye; contempt for a group in plain words; violence relished
-  or planned) and the same words in recovery, debunking, news, sport, hyperbole;
+* `self_harm_posts`, `hate_posts`, `violence_posts`, `harassment_posts`,
+  `illicit_posts` and their `_twins` (`synthetic_posts.py`): helper-written posts
+  of one category as people write them (a plan, a goodbye; contempt for a group in
+  plain words; violence relished or planned; a person insulted; a plug asked for)
+  and the same words in recovery, debunking, news, sport, banter, harm reduction;
 * `unsafe_requests`: category positives where the public sets are thin
   (self-harm, sexual content involving minors, CBRN and explosives, privacy,
   threats and hate statements), phrased like the benign sets.
@@ -51,8 +52,12 @@ from primeguard.guards.synthetic_discourse import benign_discourse, sexual_reque
 from primeguard.guards.synthetic_howto import howto_harmful, howto_twins
 from primeguard.guards.synthetic_injection import clean_documents, injected_documents
 from primeguard.guards.synthetic_posts import (
+    harassment_posts,
+    harassment_twins,
     hate_posts,
     hate_twins,
+    illicit_posts,
+    illicit_twins,
     self_harm_posts,
     self_harm_twins,
     violence_posts,
@@ -81,10 +86,14 @@ __all__ = [
     "benign_traffic",
     "clean_documents",
     "expand",
+    "harassment_posts",
+    "harassment_twins",
     "hate_posts",
     "hate_twins",
     "howto_harmful",
     "howto_twins",
+    "illicit_posts",
+    "illicit_twins",
     "injected_documents",
     "sample",
     "self_harm_posts",

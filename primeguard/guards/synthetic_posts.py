@@ -17,6 +17,13 @@ training, so those probes stay held out.
 - `violence`: violence relished, wished, threatened, bragged of, planned; the
   same words in news, history, combat sports, games, fiction, butchery, first
   aid, self-defence, hyperbole and victims asking for help.
+- `harassment`: insults, bullying, shaming, intimidation and mockery aimed at a
+  person; the same words in banter, criticism of work, venting, asking for help,
+  moderation, quoting, self-deprecation, firm reviews, roasts and trash talk.
+- `illicit`: seeking or offering help with drugs, fraud, theft, break-ins,
+  evading police, laundering, fake documents and illegal weapons; the same words
+  in news, legal questions, harm reduction, recovery, security, scam victims,
+  crime fiction, history, policy and pharmacology.
 """
 
 from __future__ import annotations
@@ -71,3 +78,5 @@ def _family(name: str, category: Category) -> tuple[Unsafe, Safe]:
 self_harm_posts, self_harm_twins = _family("self_harm", Category.SELF_HARM)
 hate_posts, hate_twins = _family("hate", Category.HATE)
 violence_posts, violence_twins = _family("violence", Category.VIOLENCE)
+harassment_posts, harassment_twins = _family("harassment", Category.HATE)
+illicit_posts, illicit_twins = _family("illicit", Category.ILLICIT)

@@ -36,6 +36,7 @@ import asyncio
 import json
 from pathlib import Path
 
+from primeguard.guards.backends import BACKENDS
 from primeguard.guards.inprocess import InProcessGuard
 from primeguard.verdicts import GuardText, Verdict
 from tests.bench.guard_probe_requests import (
@@ -208,10 +209,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="print the texts judged wrongly")
     parser.add_argument("--assets", type=Path, help="another guard's folder (train-guard --out)")
+    parser.add_argument("--backend", default="auto", choices=BACKENDS)
     args = parser.parse_args()
 
     async def run() -> dict[str, dict[str, int]]:
-        guard = InProcessGuard(args.assets) if args.assets else InProcessGuard.default()
+        guard = InProcessGuard(args.assets, backend=args.backend)
         try:
             return await probe(guard, args.list)
         finally:

@@ -214,6 +214,8 @@ def test_threat_family_has_twins_in_its_words_and_is_kept_apart_from_the_probes(
         ("selfharm", Category.SELF_HARM, ("suicide", "self-harm", "relapse", "cutting")),
         ("hate", Category.HATE, ("immigrants", "muslims", "women", "disabled")),
         ("violence", Category.VIOLENCE, ("stabbing", "blood", "knife", "knockout")),
+        ("harassment", Category.HATE, ("idiot", "ugly", "loser", "worthless")),
+        ("illicit", Category.ILLICIT, ("cocaine", "meth", "scam", "fake")),
     ],
 )
 def test_helper_written_posts_are_their_category_with_twins_and_kept_apart_from_the_probes(
