@@ -85,7 +85,8 @@ class InProcessDefinition(_GuardBase):
         " with their own calibrated thresholds; faster, less precise)",
     )
     options: dict[str, Any] = Field(
-        default_factory=dict, description="passed to the in-process guard"
+        default_factory=dict,
+        description="passed to the in-process guard: backend (auto, onnx, torch, bf16), max_batch_size, max_wait_ms",
     )
 
     @field_validator("precedents")
