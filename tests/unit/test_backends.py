@@ -24,6 +24,18 @@ def test_an_unknown_backend_is_a_value_error() -> None:
     assert resolve_backend("torch") == "torch"
 
 
+def test_a_configured_backend_is_checked_when_the_guard_is_built() -> None:
+    from primeguard.errors import ConfigError
+    from primeguard.guards.settings import InProcessDefinition
+    from primeguard.server.wiring import _inprocess_guard
+
+    build = _inprocess_guard({})
+    with pytest.raises(ConfigError, match="guards.definitions.m: .*backend must be one of"):
+        build("m", InProcessDefinition(options={"backend": "bf32"}))
+    guard = build("m", InProcessDefinition(options={"backend": "torch"}))
+    assert isinstance(guard, InProcessGuard) and guard.backend == "torch"
+
+
 def test_features_are_the_first_processors_own() -> None:
     info = "processor\t: 0\nvmx flags\t: amx_bf16\nflags\t\t: fpu avx2 amx_bf16\n\n"
     assert features(info) == {"fpu", "avx2", "amx_bf16"}
