@@ -108,12 +108,12 @@ class InProcessGuard:
         self.tolerance = Tolerance(tolerance)
         self.category_gate = category_gate  # a gated category's unsafe needs the overall head
         self.gated = frozenset(Category(c).value for c in gated_categories)
-        # A GPU runs the torch encoder (the ONNX fast path is for CPUs).
+        # A GPU runs a torch encoder, fp32 or bf16 (the ONNX fast path is for CPUs).
         self.device = device or "cpu"
+        if self.device != "cpu" and backend not in ("auto", "torch", "bf16"):
+            raise ValueError(f"device {device!r} needs backend torch, bf16 or auto, not {backend!r}")
         gpu: Literal["torch", "bf16"] = "bf16" if backend == "bf16" else "torch"
         self.backend = resolve_backend(backend) if self.device == "cpu" else gpu
-        if self.device != "cpu" and backend == "onnx":
-            raise ValueError(f"device {device!r} needs backend torch, bf16 or auto, not onnx")
         self.trained_encoder: str = meta["encoder"]
         # A tuned encoder's adapter ships beside the heads (`train-guard --tune`).
         self._adapter_file = assets / ADAPTER if (assets / ADAPTER).exists() else None

@@ -22,6 +22,9 @@ def test_an_unknown_backend_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="backend must be one of"):
         InProcessGuard(backend="int4")  # type: ignore[arg-type]
     assert resolve_backend("torch") == "torch"
+    for wrong in ("onnx", "bf32"):  # checked before any model loads, GPU or not
+        with pytest.raises(ValueError, match=f"not '{wrong}'"):
+            InProcessGuard(device="cuda", backend=wrong)  # type: ignore[arg-type]
 
 
 def test_a_configured_backend_is_checked_when_the_guard_is_built() -> None:
