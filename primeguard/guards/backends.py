@@ -3,18 +3,19 @@ elsewhere nothing is known).
 
 ``auto`` is the int8 ONNX path where onnxruntime is installed, else torch fp32.
 The int8 build quantises more where the CPU has int8 dot products (`fastpath`).
-``bf16`` is chosen, never automatic: on 2 Sapphire Rapids cores (AMX) it moved 10
-of ToxicChat's 2,801 train verdicts against the fp32 reference (int8: 128), but
+``bf16`` is chosen, never automatic: on 2 Sapphire Rapids cores (AMX) it moved 11
+of ToxicChat's 2,801 train verdicts against the fp32 reference (int8: 107), but
 ran short texts slower than int8 (b1: 57 vs 162 texts/s, b64: 400 vs 480) and
 long ones faster (50 vs 42).  Without bf16 instructions torch emulates it, slowly.
 """
 
 from __future__ import annotations
 
-import warnings
+import logging
 from functools import lru_cache
 from typing import Literal
 
+log = logging.getLogger(__name__)
 CPUINFO = "/proc/cpuinfo"
 BackendChoice = Literal["auto", "torch", "onnx", "bf16"]
 BACKENDS: tuple[BackendChoice, ...] = ("auto", "torch", "onnx", "bf16")
@@ -32,10 +33,9 @@ def resolve_backend(backend: str) -> Literal["torch", "onnx", "bf16"]:
         except ImportError:
             return "torch"
         return "onnx"
-    if backend == "bf16" and not BF16_UNITS & read_features():
-        warnings.warn(
-            "backend bf16 on a CPU without bf16 instructions: emulated, slow", stacklevel=2
-        )
+    known = read_features()  # empty where there is no cpuinfo: nothing known, nothing said
+    if backend == "bf16" and known and not BF16_UNITS & known:
+        log.warning("backend bf16 on a CPU without bf16 instructions: emulated, slow")
     if backend in ("torch", "onnx", "bf16"):
         return backend  # type: ignore[return-value]
     raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")

@@ -1,6 +1,7 @@
 """Our own probes of the shipped guard: python -m tests.bench.guard_probes [--list] [--assets DIR]
+[--backend auto|torch|onnx|bf16]
 
-Twenty-five sets, written by the project, not taken from any benchmark:
+Twenty-seven sets, written by the project, not taken from any benchmark:
 - `talk`: texts *about* a harm (news, health, asking for help), written after
   `synthetic_discourse`'s templates and apart from them; every one is safe.  Five of them
   are also asserted in `tests/unit/test_inprocess_guard.py`;
@@ -25,8 +26,8 @@ Twenty-five sets, written by the project, not taken from any benchmark:
   same way, now a dev set; `moderation_test` and twins, up to 20 of each per category with
   illicit added (102 and 107), a second helper's, held out from every choice.
 It prints, per set, how many the guard calls unsafe and controversial at the default
-tolerance, on the default backend (int8 ONNX where onnxruntime is installed; torch can differ
-by a text or two).
+tolerance, on the backend asked for (by default int8 ONNX where onnxruntime is installed;
+torch and bf16 can differ by a text or two, and int8 by batch and `PRIMEGUARD_ONNX_SPLIT`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +38,21 @@ def test_a_configured_backend_is_checked_when_the_guard_is_built() -> None:
     assert isinstance(guard, InProcessGuard) and guard.backend == "torch"
 
 
+def test_bf16_without_bf16_instructions_is_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from primeguard.guards import backends
+
+    monkeypatch.setattr(backends, "read_features", lambda: frozenset({"avx2"}))
+    assert resolve_backend("bf16") == "bf16"
+    assert "emulated, slow" in caplog.text
+    caplog.clear()
+    monkeypatch.setattr(backends, "read_features", lambda: frozenset())  # no cpuinfo: unknown
+    assert resolve_backend("bf16") == "bf16" and not caplog.text
+    monkeypatch.setattr(backends, "read_features", lambda: frozenset({"amx_bf16"}))
+    assert resolve_backend("bf16") == "bf16" and not caplog.text
+
+
 def test_features_are_the_first_processors_own() -> None:
     info = "processor\t: 0\nvmx flags\t: amx_bf16\nflags\t\t: fpu avx2 amx_bf16\n\n"
     assert features(info) == {"fpu", "avx2", "amx_bf16"}
@@ -58,9 +72,7 @@ def test_bf16_keeps_the_reference_verdicts() -> None:
     sample = _sample(60)
     assert len(sample) >= 50
     ref = InProcessGuard(backend="torch")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # emulated (and slow) on a CPU without bf16 units
-        half = InProcessGuard(backend="bf16")
+    half = InProcessGuard(backend="bf16")  # emulated, and slow, on a CPU without bf16 units
     assert half.backend == "bf16" and half.version != ref.version
     a, b = ref.encoder.embed(sample), half.encoder.embed(sample)
     blocks = (len(sample), len(ref.heads.layers), -1)
