@@ -17,28 +17,38 @@ from typing import Literal
 
 log = logging.getLogger(__name__)
 CPUINFO = "/proc/cpuinfo"
+Backend = Literal["torch", "onnx", "bf16"]
 BackendChoice = Literal["auto", "torch", "onnx", "bf16"]
-BACKENDS: tuple[BackendChoice, ...] = ("auto", "torch", "onnx", "bf16")
+RUNNABLE: tuple[Backend, ...] = ("torch", "onnx", "bf16")
+BACKENDS: tuple[BackendChoice, ...] = ("auto", *RUNNABLE)
 # Int8 products that outrun fp32 several times (x86 VNNI/AMX, Arm SDOT/I8MM).
 INT8_DOT_PRODUCTS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8", "asimddp", "i8mm"})
 # bf16 instructions (x86 AMX or AVX-512 BF16, Arm BF16).
 BF16_UNITS = frozenset({"amx_bf16", "avx512_bf16", "bf16"})
 
 
-def resolve_backend(backend: str) -> Literal["torch", "onnx", "bf16"]:
-    """The backend to run for a choice; ValueError for an unknown one."""
+def resolve_backend(backend: str, device: str = "cpu") -> Backend:
+    """The backend to run for a choice on a device; ValueError for an unknown one.
+
+    A GPU runs a torch encoder, fp32 (``auto``) or bf16; the ONNX fast path is for CPUs."""
+    if device != "cpu":
+        if backend not in ("auto", "torch", "bf16"):
+            raise ValueError(
+                f"device {device!r} needs backend torch, bf16 or auto, not {backend!r}"
+            )
+        return "bf16" if backend == "bf16" else "torch"
     if backend == "auto":
         try:
             import onnxruntime  # noqa: F401
         except ImportError:
             return "torch"
         return "onnx"
+    if backend not in RUNNABLE:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     known = read_features()  # empty where there is no cpuinfo: nothing known, nothing said
     if backend == "bf16" and known and not BF16_UNITS & known:
         log.warning("backend bf16 on a CPU without bf16 instructions: emulated, slow")
-    if backend in ("torch", "onnx", "bf16"):
-        return backend  # type: ignore[return-value]
-    raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    return backend
 
 
 def features(cpuinfo: str) -> frozenset[str]:

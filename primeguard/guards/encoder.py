@@ -25,14 +25,15 @@ import hashlib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from primeguard.guards.backends import RUNNABLE, Backend
 
 if TYPE_CHECKING:
     from primeguard.guards.adapter import Adapter
 
-Backend = Literal["torch", "onnx", "bf16"]
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_TOKENS = 256
 TAIL_TOKENS = 64
@@ -167,8 +168,8 @@ class MiniLMEncoder:
             else hashlib.sha256(f"{self.weights_digest} {adapter.digest}".encode()).hexdigest()
         )
         self.threads = num_threads or min(usable_cpus(), 8)
-        if backend not in ("torch", "onnx", "bf16"):
-            raise ValueError(f"backend must be torch, onnx or bf16, not {backend!r}")
+        if backend not in RUNNABLE:
+            raise ValueError(f"backend must be one of {', '.join(RUNNABLE)}, not {backend!r}")
         if device not in (None, "cpu") and backend == "onnx":
             raise ValueError(f"device {device!r} needs a torch backend (the ONNX path is CPU only)")
         self.device = device or "cpu"

@@ -13,7 +13,7 @@ import json
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -108,12 +108,8 @@ class InProcessGuard:
         self.tolerance = Tolerance(tolerance)
         self.category_gate = category_gate  # a gated category's unsafe needs the overall head
         self.gated = frozenset(Category(c).value for c in gated_categories)
-        # A GPU runs a torch encoder, fp32 or bf16 (the ONNX fast path is for CPUs).
         self.device = device or "cpu"
-        if self.device != "cpu" and backend not in ("auto", "torch", "bf16"):
-            raise ValueError(f"device {device!r} needs backend torch, bf16 or auto, not {backend!r}")
-        gpu: Literal["torch", "bf16"] = "bf16" if backend == "bf16" else "torch"
-        self.backend = resolve_backend(backend) if self.device == "cpu" else gpu
+        self.backend = resolve_backend(backend, self.device)
         self.trained_encoder: str = meta["encoder"]
         # A tuned encoder's adapter ships beside the heads (`train-guard --tune`).
         self._adapter_file = assets / ADAPTER if (assets / ADAPTER).exists() else None

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from primeguard.guards.backends import features, resolve_backend
 from primeguard.guards.inprocess import InProcessGuard
 from primeguard.guards.precedents import full_scores
-
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+from tests.unit.test_inprocess_guard import DATA, _sample_texts
 
 
 def test_an_unknown_backend_is_a_value_error() -> None:
@@ -59,17 +55,9 @@ def test_features_are_the_first_processors_own() -> None:
     assert features("vmx flags\t: amx_bf16\n") == frozenset()
 
 
-def _sample(n: int) -> list[str]:
-    rows: list[str] = []
-    for path in sorted(DATA.glob("*.jsonl")):
-        lines = [ln for ln in path.read_text(encoding="utf-8").split("\n") if ln.strip()]
-        rows += [json.loads(ln)["text"] for ln in lines[:: max(1, len(lines) // 5)][:5]]
-    return rows[:n]
-
-
 @pytest.mark.skipif(not DATA.exists(), reason="needs shared/data")
 def test_bf16_keeps_the_reference_verdicts() -> None:
-    sample = _sample(60)
+    sample = _sample_texts(60)
     assert len(sample) >= 50
     ref = InProcessGuard(backend="torch")
     half = InProcessGuard(backend="bf16")  # emulated, and slow, on a CPU without bf16 units
